@@ -1,0 +1,211 @@
+/*
+ * server.c — server lifecycle: build stores, metrics, pool and reactors from the
+ * config; run reactor threads; handle signals (SIGHUP reload, SIGTERM/SIGINT
+ * drain); tear down in reverse order.
+ *
+ * DESIGN — states: STARTING (stores opening, /ready 503) → SERVING → DRAINING
+ * (listeners closed, idle keep-alive connections closed, in-flight requests
+ * finish and their connections close after the answer; bounded by
+ * server.drain_timeout) → STOPPED. Signals are blocked in every thread and taken
+ * synchronously by the main thread with sigtimedwait, so no handler ever runs in
+ * a signal context. Reloadable keys are copied into atomics (cg_live_settings)
+ * that reactor threads read; everything else needs a restart and says so.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codegraph/base.h"
+#include "codegraph/log.h"
+#include "server_int.h"
+
+#ifndef CG_VERSION
+#define CG_VERSION "0.0.0"
+#endif
+#ifndef CG_COMMIT
+#define CG_COMMIT "unknown"
+#endif
+
+static void live_from_config(cg_live_settings *l, const cg_config *c)
+{
+    atomic_store(&l->keep_alive_ms, c->server.keep_alive_ms);
+    atomic_store(&l->timeout_ms, c->server.timeout_ms);
+    atomic_store(&l->max_connections, c->server.max_connections);
+    atomic_store(&l->body_max, c->mcp.max_request_size_bytes);
+    atomic_store(&l->log_requests, c->development.log_requests);
+}
+
+static void logging_from_config(const cg_config *c)
+{
+    int lvl = cg_log_level_parse(c->logging.level);
+    int fmt = cg_log_format_parse(c->logging.format);
+    int fd = strcmp(c->logging.output, "stderr") == 0 ? 2 : 1;
+    cg_log_configure(lvl < 0 ? CG_LOG_INFO : (cg_log_level)lvl,
+                     fmt < 0 ? CG_LOG_JSON : (cg_log_format)fmt, fd);
+}
+
+/* Copy the static route table, substituting the configurable endpoint paths. */
+static int routes_build(cg_server *s)
+{
+    cg_route *t = calloc((size_t)cg_api_routes_count, sizeof *t);
+    if (!t) return CG_ENOMEM;
+    int n = 0;
+    for (int i = 0; i < cg_api_routes_count; i++) {
+        cg_route r = cg_api_routes[i];
+        if (strcmp(r.tmpl, "/metrics") == 0) {
+            if (!s->cfg.metrics.enabled) continue;
+            r.tmpl = s->cfg.metrics.endpoint;
+        } else if (strcmp(r.tmpl, "/health") == 0) {
+            r.tmpl = s->cfg.health.endpoint;
+        } else if (strcmp(r.tmpl, "/api/v1/health") == 0) {
+            r.tmpl = s->cfg.health.detailed_endpoint;
+        }
+        t[n++] = r;
+    }
+    s->routes = t;
+    s->n_routes = n;
+    return 0;
+}
+
+static double gauge_db_size(void *ud)
+{
+    cg_server *s = ud;
+    return (double)cg_store_size_bytes(s->store);
+}
+
+static double gauge_queue_depth(void *ud)
+{
+    return (double)cg_pool_queue_depth(((cg_server *)ud)->pool);
+}
+
+static double gauge_conns(void *ud)
+{
+    return (double)atomic_load(&((cg_server *)ud)->conns);
+}
+
+static double gauge_ready(void *ud)
+{
+    return atomic_load(&((cg_server *)ud)->state) == CG_SERVER_SERVING;
+}
+
+static int metrics_build(cg_server *s)
+{
+    const char *names[CG_ROUTES_MAX + 1];
+    for (int i = 0; i < s->n_routes; i++) names[i] = s->routes[i].tmpl;
+    names[s->n_routes] = "unmatched";
+    const cg_histbuckets *hb = &s->cfg.metrics.histogram_buckets;
+    int rc = cg_metrics_create(&s->metrics, s->n_reactors + 1, names, s->n_routes + 1, hb->v,
+                               hb->n);
+    if (rc) return rc;
+    cg_metrics *m = s->metrics;
+    cg_metrics_gauge_fn(m, "codegraph_database_size_bytes", "Size of the RocksDB store on disk",
+                        gauge_db_size, s);
+    cg_metrics_gauge_fn(m, "codegraph_indexing_queue_depth", "Jobs waiting in the thread pool",
+                        gauge_queue_depth, s);
+    cg_metrics_gauge_fn(m, "codegraph_connections_open", "Open HTTP connections", gauge_conns, s);
+    cg_metrics_gauge_fn(m, "codegraph_ready", "1 while /ready answers 200", gauge_ready, s);
+    s->metric_conns_refused = cg_metrics_counter(
+        m, "codegraph_connections_refused_total", "Connections shed at max_connections or drain",
+        NULL, NULL);
+    s->metric_parse_errors = cg_metrics_counter(
+        m, "codegraph_http_errors_total", "Requests rejected before routing", "kind", "framing");
+    s->metric_timeouts = cg_metrics_counter(m, "codegraph_http_errors_total",
+                                            "Requests rejected before routing", "kind", "timeout");
+    return 0;
+}
+
+static int reactors_build(cg_server *s, char *err, size_t errlen)
+{
+    s->rctx = calloc((size_t)s->n_reactors, sizeof *s->rctx);
+    if (!s->rctx) return CG_ENOMEM;
+    cg_io_backend be = s->cfg.server.io_backend;
+    for (int i = 0; i < s->n_reactors; i++) {
+        cg_rctx *x = &s->rctx[i];
+        x->srv = s;
+        x->index = i;
+        atomic_store(&x->accepting, 1);
+        cg_buf_init(&x->scratch);
+        cg_buf_init(&x->body);
+        cg_reactor_options o = {.host = s->cfg.server.host,
+                                .port = i == 0 ? s->cfg.server.port : s->port,
+                                .backend = be, .index = i, .listen_fd = -1, .user = x};
+        int rc = cg_reactor_create(&x->reactor, &o, &cg_conn_handler);
+        if (rc) {
+            snprintf(err, errlen, "cannot listen on %s:%d: %s", o.host, o.port, cg_err_str(rc));
+            return rc;
+        }
+        if (i == 0) {
+            s->port = cg_reactor_port(x->reactor);
+            be = s->backend = cg_reactor_backend(x->reactor);
+        }
+    }
+    return 0;
+}
+
+int cg_server_create(cg_server **out, cg_config *cfg, const char *config_path, char *err,
+                     size_t errlen)
+{
+    cg_server *s = calloc(1, sizeof *s);
+    if (!s) return CG_ENOMEM;
+    s->cfg = *cfg;
+    memset(cfg, 0, sizeof *cfg);
+    s->config_path = config_path ? strdup(config_path) : NULL;
+    s->start_ns = cg_time_mono_ns();
+    s->start_wall_s = cg_time_wall_s();
+    atomic_store(&s->state, CG_SERVER_STARTING);
+    live_from_config(&s->live, &s->cfg);
+    logging_from_config(&s->cfg);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    s->n_reactors = s->cfg.server.workers > 0 ? s->cfg.server.workers : (int)CG_MAX(cores, 1);
+    int rc = routes_build(s);
+    if (!rc) rc = cg_store_open(&s->store, &s->cfg.database, err, errlen);
+    if (!rc) rc = cg_pool_create(&s->pool, s->cfg.performance.pool_threads,
+                                 s->cfg.performance.pool_queue_max);
+    if (!rc) rc = reactors_build(s, err, errlen);
+    if (!rc) rc = metrics_build(s);
+    if (rc) {
+        if (!err[0]) snprintf(err, errlen, "%s", cg_err_str(rc));
+        cg_server_destroy(s);
+        return rc;
+    }
+    cg_metrics_set_build_info(s->metrics, CG_VERSION, CG_COMMIT,
+                              cg_reactor_backend_name(s->backend));
+    *out = s;
+    return 0;
+}
+
+cg_server_state cg_server_get_state(const cg_server *s)
+{
+    return (cg_server_state)atomic_load(&((cg_server *)s)->state);
+}
+
+const cg_config *cg_server_config(const cg_server *s)
+{
+    return &s->cfg;
+}
+
+double cg_server_uptime_s(const cg_server *s)
+{
+    return (double)(cg_time_mono_ns() - s->start_ns) / 1e9;
+}
+
+void cg_server_destroy(cg_server *s)
+{
+    if (!s) return;
+    for (int i = 0; s->rctx && i < s->n_reactors; i++) {
+        if (s->rctx[i].reactor) cg_reactor_destroy(s->rctx[i].reactor);
+        cg_buf_release(&s->rctx[i].scratch);
+        cg_buf_release(&s->rctx[i].body);
+    }
+    free(s->rctx);
+    if (s->pool) cg_pool_destroy(s->pool);
+    if (s->store) cg_store_close(s->store);
+    if (s->metrics) cg_metrics_destroy(s->metrics);
+    free((void *)s->routes);
+    free(s->config_path);
+    cg_config_release(&s->cfg);
+    free(s);
+}

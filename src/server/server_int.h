@@ -1,0 +1,78 @@
+/*
+ * server_int.h — private to src/server and src/api: the server and per-reactor
+ * structs, the route table, and the connection entry points.
+ */
+#ifndef CODEGRAPH_SERVER_INT_H
+#define CODEGRAPH_SERVER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "codegraph/metrics.h"
+#include "codegraph/pool.h"
+#include "codegraph/reactor.h"
+#include "codegraph/server.h"
+#include "codegraph/store.h"
+
+/* Settings that SIGHUP may change while reactors run: read with relaxed atomics. */
+typedef struct cg_live_settings {
+    _Atomic int64_t keep_alive_ms;
+    _Atomic int64_t timeout_ms;
+    _Atomic int max_connections;
+    _Atomic uint64_t body_max;
+    _Atomic int log_requests;
+} cg_live_settings;
+
+/* One per reactor thread; the reactor's user pointer. */
+typedef struct cg_rctx {
+    cg_server *srv;
+    cg_reactor *reactor;
+    pthread_t thread;
+    int index;
+    uint64_t req_seq;        /* request-id counter */
+    cg_buf scratch;          /* response assembly */
+    cg_buf body;             /* handler body scratch */
+    _Atomic int accepting;   /* listener still open */
+    _Atomic int stop_accept; /* asked to close the listener (drain) */
+    struct cg_conn *conn_list; /* open HTTP connections of this reactor */
+} cg_rctx;
+
+struct cg_server {
+    cg_config cfg;
+    char *config_path;
+    cg_store *store;
+    cg_metrics *metrics;
+    cg_pool *pool;
+    int n_reactors;
+    cg_rctx *rctx;
+    cg_io_backend backend;
+    int port;
+    _Atomic int state;       /* cg_server_state */
+    _Atomic int conns;       /* open connections, all reactors */
+    _Atomic int inflight;    /* requests being handled, all reactors */
+    cg_live_settings live;
+    uint64_t start_ns;
+    int64_t start_wall_s;
+    int metric_conns_open, metric_conns_refused, metric_parse_errors, metric_timeouts;
+    const cg_route *routes;
+    int n_routes;
+};
+
+/** The route table (src/api/routes.c). */
+extern const cg_route cg_api_routes[];
+extern const int cg_api_routes_count;
+
+/** Reactor callbacks implementing HTTP connections (conn.c). */
+extern const cg_reactor_handler cg_conn_handler;
+
+/** Close idle keep-alive connections of this reactor (drain). Reactor thread only. */
+void cg_conn_drain_tick(cg_rctx *rc);
+
+/** Request dispatch: route, access, handler (dispatch.c). */
+void cg_server_dispatch(cg_req *rq);
+
+/** Finish the response of rq: write it, update metrics/logs (conn.c). */
+void cg_conn_send_response(cg_req *rq, int status, const char *content_type, const char *body,
+                           size_t len, const char *extra_headers);
+
+#endif

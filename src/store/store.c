@@ -1,0 +1,469 @@
+/*
+ * store.c — the RocksDB store: open with [database] tuning, column families, meta values,
+ * size / health / statistics figures. The only file in CodeGraph that includes rocksdb/c.h.
+ *
+ * DESIGN
+ * - One rocksdb_t per process, opened with every column family of cf_table (created when
+ *   missing) plus any unknown family found on disk, which is opened with the same options and
+ *   left alone (RocksDB refuses to open a database without naming all of its families).
+ * - s->cf[i] for i < CG_STORE_CF_COUNT is the handle of cf_table[i]; handles past COUNT are
+ *   the unknown families. Every handle is valid from open to close.
+ * - Every CF shares one options object, so they share one LRU block cache whose size is
+ *   [database] cache_size_mb. The options object lives as long as the store because the
+ *   statistics object hangs off it.
+ * - WAL recovery is point-in-time: after a crash the database is the state of a prefix of
+ *   acknowledged writes. Meta writes are synced, so an acknowledged meta write survives.
+ * - RocksDB reports errors as malloc-ed "Kind: detail" strings; store_rerr() turns each into
+ *   a CG_E* code and a message, and frees the string. Nothing else leaves this file.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rocksdb/c.h>
+
+#include "codegraph/base.h"
+#include "codegraph/store.h"
+
+/* Column families opened at most: ours plus unknown ones found on disk. */
+#define STORE_CF_OPEN_MAX 64
+/* Longest database path accepted (bytes). */
+#define STORE_PATH_MAX 4096
+/* RocksDB info LOG files kept in the database directory. */
+#define STORE_INFO_LOG_KEEP 10
+/* Bloom filter bits per key for point lookups (~1% false positives). */
+#define STORE_BLOOM_BITS_PER_KEY 10.0
+/* The meta key read by the health probe; it need not exist. */
+#define STORE_HEALTH_PROBE_KEY "cg.health.probe"
+/* RocksDB's WALRecoveryMode::kPointInTimeRecovery. */
+#define STORE_WAL_POINT_IN_TIME 2
+
+_Static_assert(CG_STORE_CF_COUNT <= STORE_CF_OPEN_MAX, "our families fit the open table");
+
+/* The schema: one name per cg_store_cf, in enum order. Later issues append here. */
+static const char *const cf_table[] = {
+    [CG_STORE_CF_DEFAULT] = "default",
+    [CG_STORE_CF_META] = "meta",
+};
+_Static_assert(CG_ARRAY_LEN(cf_table) == CG_STORE_CF_COUNT, "cf_table matches cg_store_cf");
+
+struct cg_store {
+    rocksdb_t *db;
+    rocksdb_options_t *opts;
+    rocksdb_readoptions_t *ro;
+    rocksdb_writeoptions_t *wo_sync;
+    rocksdb_column_family_handle_t *cf[STORE_CF_OPEN_MAX];
+    int n_cf;
+    int statistics;
+    char *path;
+};
+
+static const struct {
+    const char *name;
+    int type;
+} compressions[] = {
+    {"none", rocksdb_no_compression},     {"snappy", rocksdb_snappy_compression},
+    {"lz4", rocksdb_lz4_compression},     {"zstd", rocksdb_zstd_compression},
+};
+
+/* Format a message into err (if any) and return code. */
+static int store_fail(char *err, size_t errlen, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int store_fail(char *err, size_t errlen, int code, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+static int store_is_lock_error(const char *msg)
+{
+    return strstr(msg, "LOCK") &&
+           (strstr(msg, "lock") || strstr(msg, "Resource temporarily unavailable"));
+}
+
+/* Convert a RocksDB error string (freed here) into a CG_E* code and a message. */
+static int store_rerr(const cg_store *s, char *rmsg, int io_code, const char *what, char *err,
+                      size_t errlen)
+{
+    const char *m = rmsg ? rmsg : "unknown error";
+    const char *path = s && s->path ? s->path : "?";
+    int code = io_code;
+
+    if (strncmp(m, "Corruption", 10) == 0) {
+        code = CG_ECORRUPT;
+        store_fail(err, errlen, code, "%s: database at %s is corrupt: %s", what, path, m);
+    } else if (store_is_lock_error(m)) {
+        code = CG_EDB;
+        store_fail(err, errlen, code, "database at %s is in use by another process (LOCK)",
+                   path);
+    } else if (strstr(m, "not linked with the binary")) {
+        code = CG_ECONFIG;
+        store_fail(err, errlen, code,
+                   "%s: a [database] compression type is not supported by this librocksdb: %s",
+                   what, m);
+    } else if (strncmp(m, "Invalid argument", 16) == 0) {
+        code = CG_ECONFIG;
+        store_fail(err, errlen, code, "%s: invalid [database] option: %s", what, m);
+    } else {
+        store_fail(err, errlen, code, "%s: %s", what, m);
+    }
+    rocksdb_free(rmsg);
+    return code;
+}
+
+/* mkdir -p: create path and every missing parent. */
+static int store_mkdirs(const char *path, char *err, size_t errlen)
+{
+    char tmp[STORE_PATH_MAX];
+    size_t n = strlen(path);
+    struct stat st;
+
+    if (n == 0 || n >= sizeof(tmp))
+        return store_fail(err, errlen, CG_ECONFIG, "[database] path: length %zu out of range",
+                          n);
+    memcpy(tmp, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (tmp[i] != '/' && tmp[i] != '\0') continue;
+        char c = tmp[i];
+        tmp[i] = '\0';
+        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+            return store_fail(err, errlen, CG_EDB, "cannot create directory %s: %s", tmp,
+                              strerror(errno));
+        tmp[i] = c;
+    }
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return store_fail(err, errlen, CG_EDB, "database path %s is not a directory", path);
+    return 0;
+}
+
+static int store_compression(const char *name, const char *key, int *out, char *err,
+                             size_t errlen)
+{
+    if (!name || !*name) name = "none";
+    for (size_t i = 0; i < CG_ARRAY_LEN(compressions); i++) {
+        if (strcasecmp(name, compressions[i].name) == 0) {
+            *out = compressions[i].type;
+            return 0;
+        }
+    }
+    return store_fail(err, errlen, CG_ECONFIG,
+                      "[database] %s: unknown compression \"%s\" (none|snappy|lz4|zstd)", key,
+                      name);
+}
+
+/* The block-based table: an LRU block cache of cache_size_mb (0 disables it) and a bloom
+ * filter. RocksDB copies what it needs, so the table options and our cache handle are freed
+ * here. */
+static void store_table_options(rocksdb_options_t *o, const cg_config_database *cfg)
+{
+    rocksdb_block_based_table_options_t *t = rocksdb_block_based_options_create();
+    rocksdb_cache_t *cache = NULL;
+
+    if (cfg->cache_size_mb > 0) {
+        cache = rocksdb_cache_create_lru((size_t)cfg->cache_size_mb << 20);
+        rocksdb_block_based_options_set_block_cache(t, cache);
+    } else {
+        rocksdb_block_based_options_set_no_block_cache(t, 1);
+    }
+    rocksdb_block_based_options_set_filter_policy(
+        t, rocksdb_filterpolicy_create_bloom(STORE_BLOOM_BITS_PER_KEY));
+    rocksdb_options_set_block_based_table_factory(o, t);
+    rocksdb_block_based_options_destroy(t);
+    if (cache) rocksdb_cache_destroy(cache);
+}
+
+/* Counts and sizes: a value <= 0 keeps RocksDB's default (max_open_files also takes -1). */
+static void store_tuning_options(rocksdb_options_t *o, const cg_config_database *cfg)
+{
+    if (cfg->write_buffer_size_mb > 0)
+        rocksdb_options_set_write_buffer_size(o, (size_t)cfg->write_buffer_size_mb << 20);
+    if (cfg->max_write_buffer_number > 0)
+        rocksdb_options_set_max_write_buffer_number(o, cfg->max_write_buffer_number);
+    if (cfg->max_open_files != 0) rocksdb_options_set_max_open_files(o, cfg->max_open_files);
+    if (cfg->max_background_jobs > 0)
+        rocksdb_options_set_max_background_jobs(o, cfg->max_background_jobs);
+    if (cfg->level0_file_num_compaction_trigger > 0)
+        rocksdb_options_set_level0_file_num_compaction_trigger(
+            o, cfg->level0_file_num_compaction_trigger);
+    if (cfg->level0_slowdown_writes_trigger > 0)
+        rocksdb_options_set_level0_slowdown_writes_trigger(o,
+                                                           cfg->level0_slowdown_writes_trigger);
+    if (cfg->level0_stop_writes_trigger > 0)
+        rocksdb_options_set_level0_stop_writes_trigger(o, cfg->level0_stop_writes_trigger);
+    if (cfg->target_file_size_base > 0)
+        rocksdb_options_set_target_file_size_base(o, cfg->target_file_size_base);
+    if (cfg->max_bytes_for_level_base > 0)
+        rocksdb_options_set_max_bytes_for_level_base(o, cfg->max_bytes_for_level_base);
+}
+
+/* Build s->opts from [database]. */
+static int store_options_build(cg_store *s, const cg_config_database *cfg, char *err,
+                               size_t errlen)
+{
+    int comp = 0, bottom = 0, rc;
+
+    rc = store_compression(cfg->compression_type, "compression_type", &comp, err, errlen);
+    if (rc) return rc;
+    rc = store_compression(cfg->bottommost_compression_type, "bottommost_compression_type",
+                           &bottom, err, errlen);
+    if (rc) return rc;
+
+    rocksdb_options_t *o = rocksdb_options_create();
+    s->opts = o;
+    rocksdb_options_set_create_if_missing(o, 1);
+    rocksdb_options_set_create_missing_column_families(o, 1);
+    rocksdb_options_set_wal_recovery_mode(o, STORE_WAL_POINT_IN_TIME);
+    rocksdb_options_set_keep_log_file_num(o, STORE_INFO_LOG_KEEP);
+    store_table_options(o, cfg);
+    store_tuning_options(o, cfg);
+    rocksdb_options_set_compression(o, comp);
+    rocksdb_options_set_bottommost_compression(o, bottom);
+    /* window_bits, level, strategy, max_dict_bytes: RocksDB's defaults except the level. */
+    rocksdb_options_set_compression_options(o, -14, cfg->compression_level, 0, 0);
+    rocksdb_options_set_bottommost_compression_options(o, -14, cfg->compression_level, 0, 0,
+                                                       1);
+    if (cfg->enable_statistics) {
+        rocksdb_options_enable_statistics(o);
+        s->statistics = 1;
+    }
+    return 0;
+}
+
+/* Names to open: cf_table, then families on disk that cf_table does not know. */
+static int store_cf_names(cg_store *s, char **disk, size_t n_disk, const char **names,
+                          char *err, size_t errlen)
+{
+    int n = 0;
+
+    for (int i = 0; i < CG_STORE_CF_COUNT; i++) names[n++] = cf_table[i];
+    for (size_t i = 0; i < n_disk; i++) {
+        int known = 0;
+        for (int j = 0; j < CG_STORE_CF_COUNT; j++) known |= strcmp(disk[i], cf_table[j]) == 0;
+        if (known) continue;
+        if (n >= STORE_CF_OPEN_MAX)
+            return store_fail(err, errlen, CG_ELIMIT,
+                              "database at %s has more than %d column families", s->path,
+                              STORE_CF_OPEN_MAX);
+        names[n++] = disk[i];
+    }
+    return n;
+}
+
+/* Open the database with every column family (see DESIGN). */
+static int store_open_cfs(cg_store *s, char *err, size_t errlen)
+{
+    const char *names[STORE_CF_OPEN_MAX];
+    const rocksdb_options_t *cf_opts[STORE_CF_OPEN_MAX];
+    char **disk = NULL, *rerr = NULL, current[STORE_PATH_MAX + 16];
+    size_t n_disk = 0;
+    int n, rc = 0;
+
+    snprintf(current, sizeof(current), "%s/CURRENT", s->path);
+    if (access(current, F_OK) == 0) {
+        disk = rocksdb_list_column_families(s->opts, s->path, &n_disk, &rerr);
+        if (rerr) return store_rerr(s, rerr, CG_EDB, "list column families", err, errlen);
+    }
+    n = store_cf_names(s, disk, n_disk, names, err, errlen);
+    if (n < 0) {
+        rc = n;
+        goto fail;
+    }
+    for (int i = 0; i < n; i++) cf_opts[i] = s->opts;
+    s->db = rocksdb_open_column_families(s->opts, s->path, n, names, cf_opts, s->cf, &rerr);
+    if (rerr) {
+        s->db = NULL;
+        rc = store_rerr(s, rerr, CG_EDB, "open", err, errlen);
+        goto fail;
+    }
+    s->n_cf = n;
+fail:
+    if (disk) rocksdb_list_column_families_destroy(disk, n_disk);
+    return rc;
+}
+
+int cg_store_open(cg_store **out, const cg_config_database *cfg, char *err, size_t errlen)
+{
+    cg_store *s = NULL;
+    int rc;
+
+    CG_ASSERT(out);
+    *out = NULL;
+    if (err && errlen) err[0] = '\0';
+    if (!cfg || !cfg->path || !*cfg->path)
+        return store_fail(err, errlen, CG_ECONFIG, "[database] path: must not be empty");
+    s = calloc(1, sizeof(*s));
+    if (!s || !(s->path = strdup(cfg->path))) {
+        rc = store_fail(err, errlen, CG_ENOMEM, "out of memory opening the database");
+        goto fail;
+    }
+    rc = store_mkdirs(s->path, err, errlen);
+    if (rc) goto fail;
+    rc = store_options_build(s, cfg, err, errlen);
+    if (rc) goto fail;
+    rc = store_open_cfs(s, err, errlen);
+    if (rc) goto fail;
+    s->ro = rocksdb_readoptions_create();
+    s->wo_sync = rocksdb_writeoptions_create();
+    rocksdb_writeoptions_set_sync(s->wo_sync, 1);
+    *out = s;
+    return 0;
+fail:
+    cg_store_close(s);
+    return rc;
+}
+
+void cg_store_close(cg_store *s)
+{
+    if (!s) return;
+    for (int i = 0; i < s->n_cf; i++) rocksdb_column_family_handle_destroy(s->cf[i]);
+    if (s->db) rocksdb_close(s->db);
+    if (s->ro) rocksdb_readoptions_destroy(s->ro);
+    if (s->wo_sync) rocksdb_writeoptions_destroy(s->wo_sync);
+    if (s->opts) rocksdb_options_destroy(s->opts);
+    free(s->path);
+    free(s);
+}
+
+const char *cg_store_cf_name(cg_store_cf cf)
+{
+    if ((int)cf < 0 || cf >= CG_STORE_CF_COUNT) return NULL;
+    return cf_table[cf];
+}
+
+static int store_meta_key_ok(const char *key)
+{
+    size_t n = key ? strlen(key) : 0;
+    return n > 0 && n <= CG_STORE_META_KEY_MAX;
+}
+
+int cg_store_put_meta(cg_store *s, const char *key, const void *val, size_t len, char *err,
+                      size_t errlen)
+{
+    char *rerr = NULL;
+
+    CG_ASSERT(s && s->db);
+    if (!store_meta_key_ok(key))
+        return store_fail(err, errlen, CG_EINVAL, "meta key must be 1..%d bytes",
+                          CG_STORE_META_KEY_MAX);
+    if (len && !val) return store_fail(err, errlen, CG_EINVAL, "meta value is NULL");
+    rocksdb_put_cf(s->db, s->wo_sync, s->cf[CG_STORE_CF_META], key, strlen(key),
+                   val ? (const char *)val : "", len, &rerr);
+    if (rerr) return store_rerr(s, rerr, CG_ETXN, "meta write", err, errlen);
+    return 0;
+}
+
+int cg_store_get_meta(cg_store *s, const char *key, void *buf, size_t cap, char *err,
+                      size_t errlen)
+{
+    char *rerr = NULL, *v;
+    size_t vlen = 0;
+
+    CG_ASSERT(s && s->db);
+    if (!store_meta_key_ok(key))
+        return store_fail(err, errlen, CG_EINVAL, "meta key must be 1..%d bytes",
+                          CG_STORE_META_KEY_MAX);
+    v = rocksdb_get_cf(s->db, s->ro, s->cf[CG_STORE_CF_META], key, strlen(key), &vlen, &rerr);
+    if (rerr) return store_rerr(s, rerr, CG_EDB, "meta read", err, errlen);
+    if (!v) return store_fail(err, errlen, CG_ENOTFOUND, "meta key %s not found", key);
+    if (vlen > (size_t)INT32_MAX) {
+        rocksdb_free(v);
+        return store_fail(err, errlen, CG_ELIMIT, "meta value of %s too large", key);
+    }
+    if (buf && cap) {
+        memcpy(buf, v, CG_MIN(vlen, cap));
+        if (vlen < cap) ((char *)buf)[vlen] = '\0';
+    }
+    rocksdb_free(v);
+    return (int)vlen;
+}
+
+uint64_t cg_store_size_bytes(cg_store *s)
+{
+    static const char *const props[] = {"rocksdb.total-sst-files-size",
+                                        "rocksdb.size-all-mem-tables"};
+    uint64_t total = 0, v;
+
+    CG_ASSERT(s && s->db);
+    for (int i = 0; i < s->n_cf; i++)
+        for (size_t p = 0; p < CG_ARRAY_LEN(props); p++)
+            if (rocksdb_property_int_cf(s->db, s->cf[i], props[p], &v) == 0) total += v;
+    return total;
+}
+
+int cg_store_flush(cg_store *s, char *err, size_t errlen)
+{
+    rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
+    char *rerr = NULL;
+    int rc = 0;
+
+    CG_ASSERT(s && s->db);
+    rocksdb_flushoptions_set_wait(fo, 1);
+    for (int i = 0; i < s->n_cf && !rc; i++) {
+        rocksdb_flush_cf(s->db, fo, s->cf[i], &rerr);
+        if (rerr) rc = store_rerr(s, rerr, CG_EDB, "flush", err, errlen);
+    }
+    rocksdb_flushoptions_destroy(fo);
+    return rc;
+}
+
+int cg_store_health(cg_store *s, char *buf, size_t len)
+{
+    uint64_t bg = 0, stopped = 0, t0, us;
+    char *rerr = NULL, *v;
+    size_t vlen = 0;
+
+    CG_ASSERT(s && s->db);
+    t0 = cg_time_mono_ns();
+    v = rocksdb_get_cf(s->db, s->ro, s->cf[CG_STORE_CF_META], STORE_HEALTH_PROBE_KEY,
+                       strlen(STORE_HEALTH_PROBE_KEY), &vlen, &rerr);
+    us = (cg_time_mono_ns() - t0) / 1000;
+    rocksdb_free(v);
+    if (rerr) return store_rerr(s, rerr, CG_EDB, "probe read failed", buf, len);
+    if (rocksdb_property_int(s->db, "rocksdb.background-errors", &bg) != 0) bg = 0;
+    if (rocksdb_property_int(s->db, "rocksdb.is-write-stopped", &stopped) != 0) stopped = 0;
+    if (bg > 0)
+        return store_fail(buf, len, CG_EDB, "unhealthy: %llu background errors read_us=%llu",
+                          (unsigned long long)bg, (unsigned long long)us);
+    return store_fail(buf, len, 0, "ok read_us=%llu write_stopped=%llu sequence=%llu",
+                      (unsigned long long)us, (unsigned long long)stopped,
+                      (unsigned long long)rocksdb_get_latest_sequence_number(s->db));
+}
+
+char *cg_store_stats_string(cg_store *s)
+{
+    char *stats, *tickers = NULL, *out;
+    size_t a, b;
+
+    CG_ASSERT(s && s->db);
+    stats = rocksdb_property_value(s->db, "rocksdb.stats");
+    if (s->statistics) tickers = rocksdb_options_statistics_get_string(s->opts);
+    a = stats ? strlen(stats) : 0;
+    b = tickers ? strlen(tickers) : 0;
+    out = malloc(a + b + 2);
+    if (out) {
+        memcpy(out, stats ? stats : "", a);
+        out[a] = '\n';
+        memcpy(out + a + 1, tickers ? tickers : "", b);
+        out[a + 1 + b] = '\0';
+    }
+    rocksdb_free(stats);
+    rocksdb_free(tickers);
+    return out;
+}
+
+uint64_t cg_store_sequence(cg_store *s)
+{
+    CG_ASSERT(s && s->db);
+    return rocksdb_get_latest_sequence_number(s->db);
+}
