@@ -102,7 +102,7 @@ fn linkAll(exe: *std.Build.Step.Compile, p: Parts) void {
 
 pub fn build(b: *std.Build) void {
     const target = b.standardTargetOptions(.{});
-    const optimize = b.standardOptimizeOption(.{ .preferred_optimize_mode = .ReleaseFast });
+    const optimize = b.standardOptimizeOption(.{});
 
     const core = b.addStaticLibrary(.{ .name = "cgcore", .target = target, .optimize = optimize });
     core.addIncludePath(.{ .path = "include" });
@@ -111,6 +111,7 @@ pub fn build(b: *std.Build) void {
     core.addCSourceFiles(collect(b, "src", ".c", "src/main.c"), &our_cflags);
     core.defineCMacro("CG_VERSION", b.fmt("\"{s}\"", .{version(b)}));
     core.defineCMacro("CG_COMMIT", b.fmt("\"{s}\"", .{commit(b)}));
+    core.defineCMacro("CG_GRAMMARS", b.fmt("\"{s}\"", .{grammarVersions(b)}));
     core.linkLibC();
 
     const parts = Parts{ .core = core, .ts = addTreeSitter(b, target), .bridge = addBridge(b) };
@@ -151,4 +152,27 @@ fn commit(b: *std.Build) []const u8 {
     var code: u8 = 0;
     const out = b.execAllowFail(&.{ "git", "-C", b.build_root.path orelse ".", "rev-parse", "--short=12", "HEAD" }, &code, .Ignore) catch return "unknown";
     return std.mem.trim(u8, out, " \n\r\t");
+}
+
+/// The "version" field of an npm package.json (first occurrence), or "?".
+fn npmVersion(b: *std.Build, pkg_json: []const u8) []const u8 {
+    const text = b.build_root.handle.readFileAlloc(b.allocator, pkg_json, 1 << 20) catch return "?";
+    const key = "\"version\"";
+    const at = std.mem.indexOf(u8, text, key) orelse return "?";
+    var rest = text[at + key.len ..];
+    const q1 = std.mem.indexOfScalar(u8, rest, '"') orelse return "?";
+    rest = rest[q1 + 1 ..];
+    const q2 = std.mem.indexOfScalar(u8, rest, '"') orelse return "?";
+    return rest[0..q2];
+}
+
+/// "python 0.25.0, rust 0.24.0" for --version.
+fn grammarVersions(b: *std.Build) []const u8 {
+    var out = std.ArrayList(u8).init(b.allocator);
+    for (grammars, 0..) |g, i| {
+        if (i > 0) out.appendSlice(", ") catch @panic("oom");
+        const pj = b.fmt("vendor/grammars/{s}/package.json", .{g});
+        out.appendSlice(b.fmt("{s} {s}", .{ g, npmVersion(b, pj) })) catch @panic("oom");
+    }
+    return out.items;
 }

@@ -12,6 +12,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#define CG_NORETURN [[noreturn]]
+#else
+#define CG_NORETURN _Noreturn
+#endif
+
 /** Internal error codes (negative, below -errno range). */
 enum cg_err {
     CG_EDB = -10001,       /**< CG001 database open/IO failed */
@@ -41,7 +48,7 @@ const char *cg_err_str(int err);
 
 /** Abort with file:line and the expression. Always on: programmer errors only. */
 #define CG_ASSERT(e) ((e) ? (void)0 : cg_assert_fail(#e, __FILE__, __LINE__))
-_Noreturn void cg_assert_fail(const char *expr, const char *file, int line);
+CG_NORETURN void cg_assert_fail(const char *expr, const char *file, int line);
 
 #define CG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define CG_MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -54,5 +61,9 @@ _Noreturn void cg_assert_fail(const char *expr, const char *file, int line);
 uint64_t cg_time_mono_ns(void);
 /** Wall clock, seconds since the epoch. */
 int64_t cg_time_wall_s(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -95,8 +95,9 @@ void cg_http_chunked_init(cg_http_chunked *d);
  * Decode buf[*in_pos..len) in place: decoded bytes are moved down to buf[*out_len..].
  * Advances *in_pos and *out_len. Returns 1 when the terminating chunk and trailers
  * are complete (then *in_pos is just past them), 0 when more input is needed,
- * -400 on bad syntax (bad size, missing CRLF, bare LF, overflow), -413 when the
- * decoded total would exceed body_max.
+ * -400 on bad syntax (bad size, missing CRLF, bare LF, overflow, chunk extensions
+ * over CG_HTTP_CHUNK_EXT_MAX, trailers over CG_HTTP_HEADERS_TOTAL_MAX), -413 as soon
+ * as a chunk size would take the decoded total over body_max. Errors are sticky.
  */
 int cg_http_chunked_decode(cg_http_chunked *d, char *buf, size_t len, size_t *in_pos,
                            size_t *out_len, uint64_t body_max);
@@ -108,7 +109,8 @@ const char *cg_http_method_name(cg_http_method m);
 
 /** Start a response: status line, Date, Server, Content-Length/Connection as given.
  *  `extra_headers` is raw "Name: value\r\n" lines or NULL. `head_only` (HEAD) writes the
- *  headers with the body's Content-Length but no body. */
+ *  headers with the body's Content-Length but no body. 1xx writes only the status line
+ *  and `extra_headers`; 204 and 304 get no Content-Type, Content-Length or body. */
 void cg_http_response(cg_buf *out, int status, const char *content_type,
                       const char *extra_headers, const char *body, size_t body_len,
                       int keep_alive, int head_only);

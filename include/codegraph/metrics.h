@@ -64,9 +64,10 @@ int cg_metrics_counter(cg_metrics *m, const char *name, const char *help,
 /** Register a gauge series (name must not end in "_total"); same rules as counters. */
 int cg_metrics_gauge(cg_metrics *m, const char *name, const char *help,
                      const char *label_name, const char *label_value);
-/** Add `v` to counter `id` on `shard` (relaxed atomic; the shard's owner thread). */
+/** Add `v` to counter `id` on `shard` (relaxed atomic; the shard's owner thread). A negative
+ *  id (a registration that failed) is a no-op; any other id must be a registered counter. */
 void cg_metrics_add(cg_metrics *m, int shard, int id, uint64_t v);
-/** Set gauge `id` (global, atomic; any thread). */
+/** Set gauge `id` (global, atomic; any thread). A negative id is a no-op. */
 void cg_metrics_gauge_set(cg_metrics *m, int id, double v);
 /** Register a gauge whose value `fn(ud)` is computed at scrape time (from the scraping
  *  thread: fn must be thread-safe). Returns the id or a CG_E* code as for gauges. */

@@ -88,6 +88,13 @@ int cg_store_health(cg_store *s, char *buf, size_t len);
  */
 char *cg_store_stats_string(cg_store *s);
 
+/**
+ * An integer RocksDB property ("rocksdb.block-cache-capacity", "rocksdb.estimate-num-keys",
+ * …) summed over every column family, for metrics and /api/v1/admin/stats. 0 ok,
+ * CG_ENOTFOUND when RocksDB does not know the property.
+ */
+int cg_store_property_u64(cg_store *s, const char *name, uint64_t *out);
+
 /** The latest sequence number: every acknowledged write increases it. */
 uint64_t cg_store_sequence(cg_store *s);
 

@@ -158,13 +158,14 @@ void cg_api_health_detail(cg_req *rq)
     cg_server *s = rq->srv;
     cg_buf comps;
     cg_buf_init(&comps);
-    int worst = comp_database(s, &comps);
-    cg_buf_putc(&comps, ',');
-    worst = CG_MAX(worst, comp_file_system(s, &comps));
-    cg_buf_putc(&comps, ',');
-    worst = CG_MAX(worst, comp_memory(s, &comps));
-    cg_buf_putc(&comps, ',');
-    worst = CG_MAX(worst, comp_indexing(s, &comps));
+    int (*const comp[])(cg_server *, cg_buf *) = {comp_database, comp_file_system, comp_memory,
+                                                   comp_indexing};
+    int worst = 0;
+    for (size_t i = 0; i < CG_ARRAY_LEN(comp); i++) {
+        if (i) cg_buf_putc(&comps, ',');
+        int st = comp[i](s, &comps); /* once: CG_MAX evaluates its arguments twice */
+        worst = CG_MAX(worst, st);
+    }
     /* Not built yet: reported, never pretended. */
     cg_buf_puts(&comps, ",\"vector_search\":{\"status\":\"unavailable\","
                         "\"reason\":\"vector search is not built in this version\"}");

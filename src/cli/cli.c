@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <tree_sitter/api.h>
+
 #include "codegraph/base.h"
 #include "codegraph/cli.h"
 #include "codegraph/config.h"
@@ -26,6 +28,9 @@
 #endif
 #ifndef CG_COMMIT
 #define CG_COMMIT "unknown"
+#endif
+#ifndef CG_GRAMMARS
+#define CG_GRAMMARS "unknown"
 #endif
 
 #define CLI_SETS_MAX 64 /* --set flags on one command line */
@@ -128,7 +133,9 @@ static int load_config(const cli_opts *o, const char *path, cg_config *cfg)
 static int cmd_version(void)
 {
     printf("codegraph %s (commit %s)\n", CG_VERSION, CG_COMMIT);
-    printf("tree-sitter runtime 0.25.1; grammars: python\n");
+    printf("tree-sitter runtime 0.25.1 (ABI %d..%d)\n", TREE_SITTER_MIN_COMPATIBLE_LANGUAGE_VERSION,
+           TREE_SITTER_LANGUAGE_VERSION);
+    printf("grammars: %s\n", CG_GRAMMARS);
     return CG_EXIT_OK;
 }
 

@@ -113,8 +113,9 @@ int cg_metrics_create(cg_metrics **out, int shards, const char *const *routes, i
     *out = NULL;
     if (shards <= 0 || n_routes <= 0 || !routes) return CG_EINVAL;
     if (shards > CG_METRICS_SHARDS_MAX || n_routes > CG_METRICS_ROUTES_MAX) return CG_ELIMIT;
-    cg_metrics *m = calloc(1, sizeof *m);
+    cg_metrics *m = aligned_alloc(_Alignof(cg_metrics), sizeof *m); /* size is a multiple */
     if (!m) return CG_ENOMEM;
+    memset(m, 0, sizeof *m);
     m->n_routes = n_routes;
     rc = metrics_set_buckets(m, buckets, n_buckets);
     if (rc < 0) goto fail;
@@ -172,14 +173,16 @@ void cg_metrics_request(cg_metrics *m, int shard, int route, int method, int sta
 
 void cg_metrics_add(cg_metrics *m, int shard, int id, uint64_t v)
 {
+    if (id < 0) return; /* a failed registration degrades to a no-op, not a crash */
     CG_ASSERT((unsigned)shard < (unsigned)m->n_shards);
-    CG_ASSERT((unsigned)id < (unsigned)m->n_defs && m->defs[id].kind == CG_MK_COUNTER);
+    CG_ASSERT(id < m->n_defs && m->defs[id].kind == CG_MK_COUNTER);
     atomic_fetch_add_explicit(&m->shards[shard].ctr[id], v, memory_order_relaxed);
 }
 
 void cg_metrics_gauge_set(cg_metrics *m, int id, double v)
 {
-    CG_ASSERT((unsigned)id < (unsigned)m->n_defs && m->defs[id].kind == CG_MK_GAUGE);
+    if (id < 0) return; /* as in cg_metrics_add */
+    CG_ASSERT(id < m->n_defs && m->defs[id].kind == CG_MK_GAUGE);
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
     atomic_store_explicit(&m->gauge_bits[id], bits, memory_order_relaxed);

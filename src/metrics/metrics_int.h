@@ -67,8 +67,9 @@ struct cg_metrics {
     char build_commit[CG_METRICS_LABEL_VALUE_MAX];
     char build_io[CG_METRICS_LABEL_VALUE_MAX];
     struct cg_metrics_shard shards[CG_METRICS_SHARDS_MAX];
-    _Atomic uint64_t gauge_bits[CG_METRICS_IDS_MAX];
-    struct cg_metric_def defs[CG_METRICS_IDS_MAX];
+    /* written by any thread: kept off the cache lines the hot path reads */
+    _Alignas(CG_METRICS_CACHE_LINE) _Atomic uint64_t gauge_bits[CG_METRICS_IDS_MAX];
+    _Alignas(CG_METRICS_CACHE_LINE) struct cg_metric_def defs[CG_METRICS_IDS_MAX];
 };
 
 #endif

@@ -74,9 +74,7 @@ static void server_reload(cg_server *s)
     atomic_store(&s->live.max_connections, nc.server.max_connections);
     atomic_store(&s->live.body_max, nc.mcp.max_request_size_bytes);
     atomic_store(&s->live.log_requests, nc.development.log_requests);
-    int lvl = cg_log_level_parse(nc.logging.level), fmt = cg_log_format_parse(nc.logging.format);
-    cg_log_configure((cg_log_level)lvl, (cg_log_format)fmt,
-                     strcmp(nc.logging.output, "stderr") == 0 ? 2 : 1);
+    cg_server_logging_apply(&nc);
     cg_config_release(&nc);
     cg_log_info("config", "configuration reloaded", "path",
                 s->config_path ? s->config_path : "(defaults)");

@@ -12,6 +12,7 @@
  * that reactor threads read; everything else needs a restart and says so.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,13 +39,35 @@ static void live_from_config(cg_live_settings *l, const cg_config *c)
     atomic_store(&l->log_requests, c->development.log_requests);
 }
 
-static void logging_from_config(const cg_config *c)
+/* The log destination: stdout, stderr, or a file opened for appending ("file" means
+ * logging.log_file_path; any other value is a path). Falls back to stderr with an
+ * error line if the file cannot be opened — a server must not start blind. */
+static int log_fd_open(const cg_config *c)
 {
+    const char *o = c->logging.output;
+    if (strcmp(o, "stdout") == 0) return 1;
+    if (strcmp(o, "stderr") == 0) return 2;
+    const char *path = strcmp(o, "file") == 0 ? c->logging.log_file_path : o;
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        fprintf(stderr, "codegraph: cannot open log file %s: %s; logging to stderr\n", path,
+                strerror(errno));
+        return 2;
+    }
+    return fd;
+}
+
+void cg_server_logging_apply(const cg_config *c)
+{
+    static int prev_fd = -1;
     int lvl = cg_log_level_parse(c->logging.level);
     int fmt = cg_log_format_parse(c->logging.format);
-    int fd = strcmp(c->logging.output, "stderr") == 0 ? 2 : 1;
+    int fd = log_fd_open(c);
     cg_log_configure(lvl < 0 ? CG_LOG_INFO : (cg_log_level)lvl,
                      fmt < 0 ? CG_LOG_JSON : (cg_log_format)fmt, fd);
+    /* Reopening on SIGHUP is what external log rotation expects. */
+    if (prev_fd > 2 && prev_fd != fd) close(prev_fd);
+    prev_fd = fd;
 }
 
 /* Copy the static route table, substituting the configurable endpoint paths. */
@@ -59,8 +82,10 @@ static int routes_build(cg_server *s)
             if (!s->cfg.metrics.enabled) continue;
             r.tmpl = s->cfg.metrics.endpoint;
         } else if (strcmp(r.tmpl, "/health") == 0) {
+            if (!s->cfg.health.enabled) continue;
             r.tmpl = s->cfg.health.endpoint;
         } else if (strcmp(r.tmpl, "/api/v1/health") == 0) {
+            if (!s->cfg.health.enabled) continue;
             r.tmpl = s->cfg.health.detailed_endpoint;
         }
         t[n++] = r;
@@ -157,7 +182,7 @@ int cg_server_create(cg_server **out, cg_config *cfg, const char *config_path, c
     s->start_wall_s = cg_time_wall_s();
     atomic_store(&s->state, CG_SERVER_STARTING);
     live_from_config(&s->live, &s->cfg);
-    logging_from_config(&s->cfg);
+    cg_server_logging_apply(&s->cfg);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     s->n_reactors = s->cfg.server.workers > 0 ? s->cfg.server.workers : (int)CG_MAX(cores, 1);
     int rc = routes_build(s);

@@ -68,6 +68,9 @@ extern const cg_reactor_handler cg_conn_handler;
 /** Close idle keep-alive connections of this reactor (drain). Reactor thread only. */
 void cg_conn_drain_tick(cg_rctx *rc);
 
+/** Configure the logger from c->logging (level, format, output); reopens a log file. */
+void cg_server_logging_apply(const cg_config *c);
+
 /** Request dispatch: route, access, handler (dispatch.c). */
 void cg_server_dispatch(cg_req *rq);
 

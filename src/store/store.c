@@ -40,6 +40,8 @@
 #define STORE_BLOOM_BITS_PER_KEY 10.0
 /* The meta key read by the health probe; it need not exist. */
 #define STORE_HEALTH_PROBE_KEY "cg.health.probe"
+/* RocksDB's InfoLogLevel::INFO_LEVEL (this librocksdb defaults to DEBUG_LEVEL). */
+#define STORE_INFO_LOG_LEVEL 1
 /* RocksDB's WALRecoveryMode::kPointInTimeRecovery. */
 #define STORE_WAL_POINT_IN_TIME 2
 
@@ -67,8 +69,10 @@ static const struct {
     const char *name;
     int type;
 } compressions[] = {
-    {"none", rocksdb_no_compression},     {"snappy", rocksdb_snappy_compression},
-    {"lz4", rocksdb_lz4_compression},     {"zstd", rocksdb_zstd_compression},
+    {"none", rocksdb_no_compression},
+    {"snappy", rocksdb_snappy_compression},
+    {"lz4", rocksdb_lz4_compression},
+    {"zstd", rocksdb_zstd_compression},
 };
 
 /* Format a message into err (if any) and return code. */
@@ -105,8 +109,7 @@ static int store_rerr(const cg_store *s, char *rmsg, int io_code, const char *wh
         store_fail(err, errlen, code, "%s: database at %s is corrupt: %s", what, path, m);
     } else if (store_is_lock_error(m)) {
         code = CG_EDB;
-        store_fail(err, errlen, code, "database at %s is in use by another process (LOCK)",
-                   path);
+        store_fail(err, errlen, code, "database at %s is in use by another process (LOCK)", path);
     } else if (strstr(m, "not linked with the binary")) {
         code = CG_ECONFIG;
         store_fail(err, errlen, code,
@@ -130,8 +133,7 @@ static int store_mkdirs(const char *path, char *err, size_t errlen)
     struct stat st;
 
     if (n == 0 || n >= sizeof(tmp))
-        return store_fail(err, errlen, CG_ECONFIG, "[database] path: length %zu out of range",
-                          n);
+        return store_fail(err, errlen, CG_ECONFIG, "[database] path: length %zu out of range", n);
     memcpy(tmp, path, n + 1);
     for (size_t i = 1; i <= n; i++) {
         if (tmp[i] != '/' && tmp[i] != '\0') continue;
@@ -147,8 +149,7 @@ static int store_mkdirs(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-static int store_compression(const char *name, const char *key, int *out, char *err,
-                             size_t errlen)
+static int store_compression(const char *name, const char *key, int *out, char *err, size_t errlen)
 {
     if (!name || !*name) name = "none";
     for (size_t i = 0; i < CG_ARRAY_LEN(compressions); i++) {
@@ -197,8 +198,7 @@ static void store_tuning_options(rocksdb_options_t *o, const cg_config_database 
         rocksdb_options_set_level0_file_num_compaction_trigger(
             o, cfg->level0_file_num_compaction_trigger);
     if (cfg->level0_slowdown_writes_trigger > 0)
-        rocksdb_options_set_level0_slowdown_writes_trigger(o,
-                                                           cfg->level0_slowdown_writes_trigger);
+        rocksdb_options_set_level0_slowdown_writes_trigger(o, cfg->level0_slowdown_writes_trigger);
     if (cfg->level0_stop_writes_trigger > 0)
         rocksdb_options_set_level0_stop_writes_trigger(o, cfg->level0_stop_writes_trigger);
     if (cfg->target_file_size_base > 0)
@@ -208,15 +208,14 @@ static void store_tuning_options(rocksdb_options_t *o, const cg_config_database 
 }
 
 /* Build s->opts from [database]. */
-static int store_options_build(cg_store *s, const cg_config_database *cfg, char *err,
-                               size_t errlen)
+static int store_options_build(cg_store *s, const cg_config_database *cfg, char *err, size_t errlen)
 {
     int comp = 0, bottom = 0, rc;
 
     rc = store_compression(cfg->compression_type, "compression_type", &comp, err, errlen);
     if (rc) return rc;
-    rc = store_compression(cfg->bottommost_compression_type, "bottommost_compression_type",
-                           &bottom, err, errlen);
+    rc = store_compression(cfg->bottommost_compression_type, "bottommost_compression_type", &bottom,
+                           err, errlen);
     if (rc) return rc;
 
     rocksdb_options_t *o = rocksdb_options_create();
@@ -225,14 +224,14 @@ static int store_options_build(cg_store *s, const cg_config_database *cfg, char 
     rocksdb_options_set_create_missing_column_families(o, 1);
     rocksdb_options_set_wal_recovery_mode(o, STORE_WAL_POINT_IN_TIME);
     rocksdb_options_set_keep_log_file_num(o, STORE_INFO_LOG_KEEP);
+    rocksdb_options_set_info_log_level(o, STORE_INFO_LOG_LEVEL);
     store_table_options(o, cfg);
     store_tuning_options(o, cfg);
     rocksdb_options_set_compression(o, comp);
     rocksdb_options_set_bottommost_compression(o, bottom);
     /* window_bits, level, strategy, max_dict_bytes: RocksDB's defaults except the level. */
     rocksdb_options_set_compression_options(o, -14, cfg->compression_level, 0, 0);
-    rocksdb_options_set_bottommost_compression_options(o, -14, cfg->compression_level, 0, 0,
-                                                       1);
+    rocksdb_options_set_bottommost_compression_options(o, -14, cfg->compression_level, 0, 0, 1);
     if (cfg->enable_statistics) {
         rocksdb_options_enable_statistics(o);
         s->statistics = 1;
@@ -241,8 +240,8 @@ static int store_options_build(cg_store *s, const cg_config_database *cfg, char 
 }
 
 /* Names to open: cf_table, then families on disk that cf_table does not know. */
-static int store_cf_names(cg_store *s, char **disk, size_t n_disk, const char **names,
-                          char *err, size_t errlen)
+static int store_cf_names(cg_store *s, char **disk, size_t n_disk, const char **names, char *err,
+                          size_t errlen)
 {
     int n = 0;
 
@@ -271,8 +270,12 @@ static int store_open_cfs(cg_store *s, char *err, size_t errlen)
 
     snprintf(current, sizeof(current), "%s/CURRENT", s->path);
     if (access(current, F_OK) == 0) {
+        /* The array is malloc-ed even when listing fails: freed at fail:. */
         disk = rocksdb_list_column_families(s->opts, s->path, &n_disk, &rerr);
-        if (rerr) return store_rerr(s, rerr, CG_EDB, "list column families", err, errlen);
+        if (rerr) {
+            rc = store_rerr(s, rerr, CG_EDB, "list column families", err, errlen);
+            goto fail;
+        }
     }
     n = store_cf_names(s, disk, n_disk, names, err, errlen);
     if (n < 0) {
@@ -363,8 +366,7 @@ int cg_store_put_meta(cg_store *s, const char *key, const void *val, size_t len,
     return 0;
 }
 
-int cg_store_get_meta(cg_store *s, const char *key, void *buf, size_t cap, char *err,
-                      size_t errlen)
+int cg_store_get_meta(cg_store *s, const char *key, void *buf, size_t cap, char *err, size_t errlen)
 {
     char *rerr = NULL, *v;
     size_t vlen = 0;
@@ -399,6 +401,21 @@ uint64_t cg_store_size_bytes(cg_store *s)
         for (size_t p = 0; p < CG_ARRAY_LEN(props); p++)
             if (rocksdb_property_int_cf(s->db, s->cf[i], props[p], &v) == 0) total += v;
     return total;
+}
+
+int cg_store_property_u64(cg_store *s, const char *name, uint64_t *out)
+{
+    uint64_t total = 0, v;
+    int found = 0;
+
+    CG_ASSERT(s && s->db && name && out);
+    for (int i = 0; i < s->n_cf; i++) {
+        if (rocksdb_property_int_cf(s->db, s->cf[i], name, &v) != 0) continue;
+        total += v;
+        found = 1;
+    }
+    *out = total;
+    return found ? 0 : CG_ENOTFOUND;
 }
 
 int cg_store_flush(cg_store *s, char *err, size_t errlen)

@@ -93,6 +93,13 @@ CG_TEST(concurrent_shards_sum_exactly)
         w[t] = (struct writer){m, t + 1, id};
         CG_CHECK(pthread_create(&th[t], NULL, writer_main, &w[t]) == 0);
     }
+    /* scrapes while writing see partial, never torn or excessive, counts */
+    for (int i = 0; i < 3; i++) {
+        char *mid = render(m);
+        double v = mid ? value_of(mid, "codegraph_test_events_total") : -1;
+        CG_CHECK(v >= 0 && v <= 400000);
+        free(mid);
+    }
     for (int t = 0; t < 4; t++) pthread_join(th[t], NULL);
     char *s = render(m);
     CG_CHECK(s != NULL);
@@ -107,6 +114,8 @@ CG_TEST(concurrent_shards_sum_exactly)
     CG_CHECK(value_of(s, "codegraph_request_duration_seconds_sum{endpoint=\"/health\"}") == 600);
     CG_CHECK(isnan(value_of(s, "codegraph_request_duration_seconds_bucket{endpoint="
                                "\"/health\",le=\"0.001\"}"))); /* not a bucket bound */
+    CG_CHECK(value_of(s, "codegraph_request_duration_seconds_bucket{endpoint=\"/health\","
+                         "le=\"0.005\"}") == 200000);
     CG_CHECK(value_of(s, "codegraph_request_duration_seconds_bucket{endpoint="
                          "\"/api/v1/projects/{id}\",le=\"0.01\"}") == 0);
     CG_CHECK(value_of(s, "codegraph_request_duration_seconds_bucket{endpoint="
@@ -208,3 +217,205 @@ CG_TEST(unknown_status_and_method_are_other)
     free(s);
     cg_metrics_destroy(m);
 }
+
+CG_TEST(registration_rules)
+{
+    cg_metrics *m = make(2);
+    CG_CHECK(m != NULL);
+    if (!m) return;
+    CG_CHECK_EQ_INT(cg_metrics_counter(m, "codegraph_x", "h", NULL, NULL), CG_EINVAL);
+    CG_CHECK_EQ_INT(cg_metrics_gauge(m, "codegraph_x_total", "h", NULL, NULL), CG_EINVAL);
+    CG_CHECK_EQ_INT(cg_metrics_gauge(m, "1codegraph", "h", NULL, NULL), CG_EINVAL);
+    CG_CHECK_EQ_INT(cg_metrics_gauge(m, "codegraph-x", "h", NULL, NULL), CG_EINVAL);
+    CG_CHECK_EQ_INT(cg_metrics_gauge(m, "codegraph_x", "", NULL, NULL), CG_EINVAL);
+    CG_CHECK_EQ_INT(cg_metrics_gauge(m, "codegraph_x", "h", "kind", NULL), CG_EINVAL);
+    CG_CHECK_EQ_INT(cg_metrics_gauge(m, "codegraph_x", "h", "__kind", "a"), CG_EINVAL);
+    CG_CHECK_EQ_INT(cg_metrics_gauge(m, "codegraph_x", "h", "a:b", "a"), CG_EINVAL);
+    CG_CHECK_EQ_INT(cg_metrics_counter(m, "codegraph_requests_total", "h", NULL, NULL),
+                    CG_EINVAL);
+    CG_CHECK_EQ_INT(cg_metrics_gauge(m, "process_open_fds", "h", NULL, NULL), CG_EINVAL);
+    CG_CHECK_EQ_INT(cg_metrics_gauge_fn(m, "codegraph_f", "h", NULL, NULL), CG_EINVAL);
+    int a1 = cg_metrics_gauge(m, "codegraph_a", "A.", "kind", "one");
+    int b = cg_metrics_counter(m, "codegraph_b_total", "B.", NULL, NULL);
+    int a2 = cg_metrics_gauge(m, "codegraph_a", "A.", "kind", "two");
+    CG_CHECK(a1 == 0 && b == 1 && a2 == 2);
+    CG_CHECK_EQ_INT(cg_metrics_gauge(m, "codegraph_a", "A.", "kind", "two"), CG_EINVAL);
+    CG_CHECK_EQ_INT(cg_metrics_counter(m, "codegraph_b_total", "B.", "k", "v") >= 0, 1);
+    CG_CHECK_EQ_INT(cg_metrics_counter(m, "codegraph_b_total", "B.", NULL, NULL), CG_EINVAL);
+    cg_metrics_gauge_set(m, a1, 1.5);
+    cg_metrics_gauge_set(m, a2, -2);
+    cg_metrics_add(m, 0, b, 3);
+    cg_metrics_add(m, 1, b, 4);
+    cg_metrics_add(m, 1, CG_EINVAL, 9);       /* failed registration: a no-op */
+    cg_metrics_gauge_set(m, CG_ELIMIT, 9);
+    char *s = render(m);
+    CG_CHECK(s != NULL);
+    if (s) {
+        CG_CHECK_EQ_INT(count_substr(s, "# TYPE codegraph_a gauge\n"), 1);
+        CG_CHECK(strstr(s, "codegraph_a{kind=\"one\"} 1.5\ncodegraph_a{kind=\"two\"} -2\n"
+                           "# HELP codegraph_b_total B.\n") != NULL);
+        CG_CHECK(value_of(s, "codegraph_b_total") == 7);
+        CG_CHECK(value_of(s, "codegraph_b_total{k=\"v\"}") == 0);
+        free(s);
+    }
+    /* fill the id space: the next registration is CG_ELIMIT */
+    int last = 0;
+    for (int i = 0; last >= 0 && i < CG_METRICS_IDS_MAX; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "codegraph_fill_%d", i);
+        last = cg_metrics_gauge(m, name, "Fill.", NULL, NULL);
+    }
+    CG_CHECK_EQ_INT(last, CG_ELIMIT);
+    cg_metrics_destroy(m);
+}
+
+static double fn_value(void *ud)
+{
+    return *(const double *)ud;
+}
+
+CG_TEST(gauge_fn_called_at_scrape)
+{
+    cg_metrics *m = make(1);
+    CG_CHECK(m != NULL);
+    if (!m) return;
+    double v = 12345;
+    int id = cg_metrics_gauge_fn(m, "codegraph_database_size_bytes", "DB size.", fn_value, &v);
+    CG_CHECK(id >= 0);
+    char *s1 = render(m);
+    v = 99;
+    char *s2 = render(m);
+    CG_CHECK(s1 && value_of(s1, "codegraph_database_size_bytes") == 12345);
+    CG_CHECK(s2 && value_of(s2, "codegraph_database_size_bytes") == 99);
+    free(s1);
+    free(s2);
+    cg_metrics_destroy(m);
+}
+
+CG_TEST(escaping_of_labels_and_help)
+{
+    const char *r[] = {"/a\"b\\c\nd", ("/bad\xff" "utf8"), "/ünïcode"};
+    cg_metrics *m = NULL;
+    CG_CHECK_EQ_INT(cg_metrics_create(&m, 1, r, 3, NULL, 0), 0);
+    if (!m) return;
+    for (int i = 0; i < 3; i++) cg_metrics_request(m, 0, i, CG_HTTP_GET, 200, 1);
+    CG_CHECK(cg_metrics_counter(m, "codegraph_esc_total", "back\\slash\nnew \"line\"", "v",
+                                "q\"uo\\te") >= 0);
+    char *s = render(m);
+    CG_CHECK(s != NULL);
+    if (s) {
+        CG_CHECK(strstr(s, "endpoint=\"/a\\\"b\\\\c\\nd\"") != NULL);
+        CG_CHECK(strstr(s, "endpoint=\"/bad\xEF\xBF\xBDutf8\"") != NULL);
+        CG_CHECK(strstr(s, "endpoint=\"/ünïcode\"") != NULL);
+        CG_CHECK(strstr(s, "# HELP codegraph_esc_total back\\\\slash\\nnew \"line\"\n") != NULL);
+        CG_CHECK(strstr(s, "codegraph_esc_total{v=\"q\\\"uo\\\\te\"} 0\n") != NULL);
+        free(s);
+    }
+    cg_metrics_destroy(m);
+}
+
+CG_TEST(build_info_present)
+{
+    cg_metrics *m = make(1);
+    CG_CHECK(m != NULL);
+    if (!m) return;
+    char *s = render(m);
+    CG_CHECK(s && strstr(s, "# TYPE codegraph_build_info gauge\n") != NULL);
+    CG_CHECK(s && strstr(s, ",io_backend=\"unknown\"} 1\n") != NULL);
+    free(s);
+    cg_metrics_set_build_info(m, "1.2.3", "abc123", "io_uring");
+    s = render(m);
+    CG_CHECK(s && value_of(s, "codegraph_build_info{version=\"1.2.3\",commit=\"abc123\","
+                              "io_backend=\"io_uring\"}") == 1);
+    CG_CHECK(s && count_substr(s, "codegraph_build_info{") == 1);
+    free(s);
+    cg_metrics_destroy(m);
+}
+
+CG_TEST(process_metrics_plausible)
+{
+    cg_metrics *m = make(1);
+    CG_CHECK(m != NULL);
+    if (!m) return;
+    char *s = render(m);
+    CG_CHECK(s != NULL);
+    if (!s) goto out;
+    double now = (double)time(NULL);
+    double rss = value_of(s, "process_resident_memory_bytes");
+    double vms = value_of(s, "process_virtual_memory_bytes");
+    double start = value_of(s, "process_start_time_seconds");
+    double cpu = value_of(s, "process_cpu_seconds_total");
+    double fds = value_of(s, "process_open_fds");
+    double max_fds = value_of(s, "process_max_fds");
+    CG_CHECK(rss > 0 && vms >= rss);
+    CG_CHECK(start > now - 3600 && start <= now + 1);
+    CG_CHECK(cpu >= 0 && cpu < 3600);
+    CG_CHECK(fds >= 1 && max_fds >= fds);
+    CG_CHECK(value_of(s, "process_threads") >= 1);
+    /* three more descriptors must show up exactly */
+    int extra[3];
+    for (int i = 0; i < 3; i++) extra[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    char *s2 = render(m);
+    CG_CHECK(s2 && value_of(s2, "process_open_fds") == fds + 3);
+    for (int i = 0; i < 3; i++) close(extra[i]);
+    free(s2);
+    free(s);
+out:
+    cg_metrics_destroy(m);
+}
+
+/* Exit status of `promtool check metrics < file` for `text`, or -1 when it cannot run.
+ * `quiet` discards promtool's messages (for the expected-failure control). */
+static int promtool_check(const char *text, int quiet)
+{
+    char path[] = "/tmp/cg-metrics-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) return -1;
+    size_t n = strlen(text);
+    int ok = write(fd, text, n) == (ssize_t)n;
+    close(fd);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, PROMTOOL " check metrics < %s%s", path,
+             quiet ? " >/dev/null 2>&1" : "");
+    int st = ok ? system(cmd) : -1;
+    unlink(path);
+    if (st < 0 || !WIFEXITED(st)) return -1;
+    return WEXITSTATUS(st);
+}
+
+CG_TEST(promtool_accepts_output)
+{
+    if (access(PROMTOOL, X_OK) != 0) {
+        printf("note: %s missing, promtool check skipped\n", PROMTOOL);
+        return;
+    }
+    const char *r[] = {"/health", "/api/v1/projects/{id}", "we\"ird\\\n", "unmatched"};
+    cg_metrics *m = NULL;
+    CG_CHECK_EQ_INT(cg_metrics_create(&m, 3, r, 4, NULL, 0), 0);
+    if (!m) return;
+    for (int i = 0; i < 50; i++)
+        cg_metrics_request(m, i % 3, i % 4, i % CG_HTTP_METHOD_COUNT, i % 2 ? 200 : 777,
+                           (uint64_t)i * 37 * MS);
+    int c = cg_metrics_counter(m, "codegraph_pool_jobs_total", "Jobs run.", "state", "ok");
+    int c2 = cg_metrics_counter(m, "codegraph_pool_jobs_total", "Jobs run.", "state", "fail");
+    int g = cg_metrics_gauge(m, "codegraph_indexing_queue_depth", "Queued jobs.", NULL, NULL);
+    double v = 4096;
+    int f = cg_metrics_gauge_fn(m, "codegraph_database_size_bytes", "DB size.", fn_value, &v);
+    CG_CHECK(c >= 0 && c2 >= 0 && g >= 0 && f >= 0);
+    cg_metrics_add(m, 2, c, 5);
+    cg_metrics_gauge_set(m, g, 0.25);
+    cg_metrics_set_build_info(m, "0.1.0", "deadbeef", "epoll");
+    char *s = render(m);
+    CG_CHECK(s != NULL);
+    if (s) {
+        int rc = promtool_check(s, 0);
+        if (rc != 0) fprintf(stderr, "  promtool rc=%d on:\n%s\n", rc, s);
+        CG_CHECK_EQ_INT(rc, 0);
+        free(s);
+    }
+    /* the check can fail: promtool rejects a counter without _total */
+    CG_CHECK(promtool_check("# HELP foo_bytes x\n# TYPE foo_bytes counter\nfoo_bytes 1\n", 1) > 0);
+    cg_metrics_destroy(m);
+}
+
+CG_TEST_MAIN()

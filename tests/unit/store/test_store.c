@@ -123,8 +123,7 @@ CG_TEST(meta_values_survive_reopen)
     s = NULL;
     CG_CHECK_EQ_INT(cg_store_open(&s, &c, err, sizeof(err)), 0);
     memset(buf, 'z', sizeof(buf));
-    CG_CHECK_EQ_INT(cg_store_get_meta(s, "schema_version", buf, sizeof(buf), err, sizeof(err)),
-                    1);
+    CG_CHECK_EQ_INT(cg_store_get_meta(s, "schema_version", buf, sizeof(buf), err, sizeof(err)), 1);
     CG_CHECK_STR(buf, "3");
     /* A short buffer gets a truncated copy and the full length back. */
     memset(buf, 0, sizeof(buf));
@@ -162,11 +161,17 @@ CG_TEST(options_reach_rocksdb)
         CG_CHECK(strstr(o, "level=6;"));
         CG_CHECK(strstr(o, "wal_recovery_mode=kPointInTimeRecovery"));
         CG_CHECK(strstr(o, "create_missing_column_families=true"));
+        CG_CHECK(strstr(o, "info_log_level=INFO_LEVEL"));
     }
     free(o);
-    /* The block cache capacity and the statistics tickers show in the stats text. */
+    /* One 16 MB block cache shared by both column families. */
+    uint64_t cap = 0;
+    CG_CHECK_EQ_INT(cg_store_property_u64(s, "rocksdb.block-cache-capacity", &cap), 0);
+    CG_CHECK(cap == 2 * (16ull << 20));
+    CG_CHECK_EQ_INT(cg_store_property_u64(s, "rocksdb.no-such-thing", &cap), CG_ENOTFOUND);
+    /* The statistics tickers show in the stats text. */
     char *st = cg_store_stats_string(s);
-    CG_CHECK(st && strstr(st, "capacity: 16.00 MB"));
+    CG_CHECK(st && strstr(st, "** DB Stats **"));
     CG_CHECK(st && strstr(st, "rocksdb.block.cache.miss COUNT"));
     free(st);
     char health[256];
@@ -177,10 +182,11 @@ CG_TEST(options_reach_rocksdb)
 }
 
 /* Child: open the store, tell the parent, hold it until the parent closes the pipe. */
-static void child_hold(cg_config_database *c, int ready_fd, int hold_fd)
+static void child_hold(cg_config_database *c, int ready_fd, int hold_fd, int hold_wr)
 {
     char err[256], b;
     cg_store *s = NULL;
+    close(hold_wr); /* else our own write end keeps the pipe from reporting EOF */
     int rc = cg_store_open(&s, c, err, sizeof(err));
     b = rc == 0 ? 'y' : 'n';
     if (write(ready_fd, &b, 1) != 1) _exit(2);
@@ -203,7 +209,7 @@ CG_TEST(second_opener_gets_lock_error)
     /* Another process holds it. */
     CG_CHECK(pipe(ready) == 0 && pipe(hold) == 0);
     pid_t pid = fork();
-    if (pid == 0) child_hold(&c, ready[1], hold[0]);
+    if (pid == 0) child_hold(&c, ready[1], hold[0], hold[1]);
     CG_CHECK(read(ready[0], &b, 1) == 1 && b == 'y');
     CG_CHECK_EQ_INT(cg_store_open(&s, &c, err, sizeof(err)), CG_EDB);
     CG_CHECK(s == NULL);
@@ -265,6 +271,31 @@ CG_TEST(bad_compression_is_config_error)
     CG_CHECK(strstr(err, "bottommost_compression_type") && strstr(err, "gzip"));
     c.path = "";
     CG_CHECK_EQ_INT(cg_store_open(&s, &c, err, sizeof(err)), CG_ECONFIG);
+    tmp_clean();
+}
+
+CG_TEST(corrupt_database_is_reported_as_corruption)
+{
+    char path[128], file[160], err[256];
+    cg_config_database c;
+    cg_store *s = NULL;
+
+    tmp_make();
+    snprintf(path, sizeof(path), "%s/rocks.db", tmp_root);
+    db_cfg(&c, path);
+    CG_CHECK_EQ_INT(cg_store_open(&s, &c, err, sizeof(err)), 0);
+    cg_store_close(s);
+    /* CURRENT names the live MANIFEST and must end with a newline. */
+    snprintf(file, sizeof(file), "%s/CURRENT", path);
+    FILE *f = fopen(file, "w");
+    CG_CHECK(f != NULL);
+    if (f) {
+        fputs("MANIFEST-garbage", f);
+        fclose(f);
+    }
+    s = NULL;
+    CG_CHECK_EQ_INT(cg_store_open(&s, &c, err, sizeof(err)), CG_ECORRUPT);
+    CG_CHECK(s == NULL && strstr(err, "corrupt") != NULL);
     tmp_clean();
 }
 

@@ -1,0 +1,433 @@
+/*
+ * uring.c — the io_uring backend of the reactor (liburing 2.3, Linux >= 6.0).
+ *
+ * One ring per reactor. Set-up tries, in order, SINGLE_ISSUER|DEFER_TASKRUN,
+ * COOP_TASKRUN|SINGLE_ISSUER, COOP_TASKRUN, and plain flags, dropping what the kernel
+ * answers -EINVAL to. The ring is created disabled (IORING_SETUP_R_DISABLED) and enabled by
+ * cg_reactor_run, so that the reactor thread, not the creating thread, becomes the single
+ * issuer. Connections use a multishot recv with a provided-buffer ring
+ * (CG_REACTOR_RECV_BUF_COUNT buffers of CG_REACTOR_RECV_BUF_SIZE, group 0) and one
+ * IORING_OP_SEND at a time; the listener a multishot accept; the mailbox a read on the
+ * eventfd; the tick a timeout SQE. Every loop turn is exactly one
+ * io_uring_submit_and_wait (plus an io_uring_submit only if the SQ ring fills up), then
+ * one io_uring_for_each_cqe pass and one io_uring_cq_advance.
+ *
+ * DESIGN (user_data, see CG_TAG in reactor_int.h):
+ *   bits 0..3   op: ACCEPT, WAKE, TICK, RECV, SEND, SHUTDOWN, CLOSE, or NONE for cancel
+ *               requests (their own CQEs are ignored)
+ *   bits 4..31  connection slot
+ *   bits 32..63 the slot's generation when the SQE was issued
+ * A CQE whose (slot, gen) does not name a live connection is stale and ignored (its
+ * provided buffer, if any, is recycled). By construction this does not happen: a
+ * connection is freed only after `inflight` — the number of its SQEs whose final CQE has
+ * not arrived (a multishot recv counts once, until a CQE without IORING_CQE_F_MORE) — is
+ * back to zero. The generation check is the safety net for that invariant.
+ *
+ * DESIGN (closing): FINAL first cancels everything on the fd (IORING_ASYNC_CANCEL_FD |
+ * IORING_ASYNC_CANCEL_ALL), waits for `inflight` to reach zero, then closes the fd with
+ * IORING_OP_CLOSE and, on its CQE, calls on_close (via the todo pass) and frees the slot.
+ *
+ * DESIGN (pause): pausing cancels the multishot recv; bytes of recv CQEs that complete
+ * before the cancel lands go to the connection's stash and are delivered, in order, on
+ * resume before the recv is re-armed.
+ *
+ * Syscalls outside the ring on the hot path: none. Per accepted connection: getpeername.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "codegraph/log.h"
+#include "reactor/reactor_int.h"
+
+#define URING_BGID 0 /* provided-buffer group of the recv buffers (one ring per reactor) */
+
+typedef struct cg_uring {
+    struct io_uring ring;
+    unsigned setup_flags;
+    int started, ring_fd_registered, exited;
+    int accept_armed, wake_armed, tick_armed;
+    uint64_t accept_retry_ms;       /* after EMFILE & co: re-arm accept at this time */
+    struct io_uring_buf_ring *br;
+    size_t br_bytes;
+    char *bufs;                     /* COUNT * SIZE bytes of recv buffers */
+    int recycled;                   /* buffers added since the last advance */
+    uint64_t wake_val;
+    struct __kernel_timespec tick_ts;
+} cg_uring;
+
+/* ------------------------------------------------------------------ set-up */
+
+static int uring_ring_setup(cg_uring *u)
+{
+    static const unsigned tries[] = {
+        IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+        IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SINGLE_ISSUER,
+        IORING_SETUP_COOP_TASKRUN,
+        0,
+    };
+    int rc = -EINVAL;
+    for (size_t i = 0; i < CG_ARRAY_LEN(tries); i++) {
+        struct io_uring_params p;
+        memset(&p, 0, sizeof p);
+        p.flags = tries[i] | IORING_SETUP_R_DISABLED | IORING_SETUP_SUBMIT_ALL;
+        rc = io_uring_queue_init_params(CG_REACTOR_RING_ENTRIES, &u->ring, &p);
+        if (rc == 0) {
+            u->setup_flags = p.flags;
+            return 0;
+        }
+        if (rc != -EINVAL) return rc;
+    }
+    return rc;
+}
+
+/* Multishot recv needs Linux 6.0; IORING_OP_SEND_ZC arrived in the same release, so its
+ * presence in the probe is our (cheap) kernel-version check. */
+static int uring_probe(cg_uring *u)
+{
+    struct io_uring_probe *p = io_uring_get_probe_ring(&u->ring);
+    if (!p) return -ENOSYS;
+    int ok = io_uring_opcode_supported(p, IORING_OP_SEND_ZC) &&
+             io_uring_opcode_supported(p, IORING_OP_SHUTDOWN);
+    io_uring_free_probe(p);
+    return ok ? 0 : -ENOSYS;
+}
+
+/* liburing 2.3 has no io_uring_setup_buf_ring: map the ring ourselves and register it. */
+static int uring_bufs_setup(cg_uring *u)
+{
+    const unsigned n = CG_REACTOR_RECV_BUF_COUNT;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    u->br_bytes = (n * sizeof(struct io_uring_buf) + page - 1) & ~(page - 1);
+    void *br = mmap(NULL, u->br_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                    -1, 0);
+    if (br == MAP_FAILED) return -errno;
+    u->br = br;
+    void *bufs = mmap(NULL, (size_t)n * CG_REACTOR_RECV_BUF_SIZE, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (bufs == MAP_FAILED) return -errno;
+    u->bufs = bufs;
+    struct io_uring_buf_reg reg;
+    memset(&reg, 0, sizeof reg);
+    reg.ring_addr = (uint64_t)(uintptr_t)u->br;
+    reg.ring_entries = n;
+    reg.bgid = URING_BGID;
+    int rc = io_uring_register_buf_ring(&u->ring, &reg, 0);
+    if (rc < 0) return rc;
+    io_uring_buf_ring_init(u->br);
+    for (unsigned i = 0; i < n; i++)
+        io_uring_buf_ring_add(u->br, u->bufs + (size_t)i * CG_REACTOR_RECV_BUF_SIZE,
+                              CG_REACTOR_RECV_BUF_SIZE, (unsigned short)i,
+                              io_uring_buf_ring_mask(n), (int)i);
+    io_uring_buf_ring_advance(u->br, (int)n);
+    return 0;
+}
+
+static void uring_free(cg_uring *u, int ring_ok)
+{
+    if (ring_ok) io_uring_queue_exit(&u->ring);
+    if (u->bufs)
+        munmap(u->bufs, (size_t)CG_REACTOR_RECV_BUF_COUNT * CG_REACTOR_RECV_BUF_SIZE);
+    if (u->br) munmap(u->br, u->br_bytes);
+    free(u);
+}
+
+static int uring_init(cg_reactor *r)
+{
+    const char *force = getenv("CG_REACTOR_FORCE_URING_FAIL");
+    if (force && strcmp(force, "1") == 0) return -EPERM; /* tests: act as if refused */
+    cg_uring *u = calloc(1, sizeof *u);
+    if (!u) return CG_ENOMEM;
+    int rc = uring_ring_setup(u);
+    if (rc < 0) {
+        uring_free(u, 0);
+        return rc;
+    }
+    rc = uring_probe(u);
+    if (rc == 0) rc = uring_bufs_setup(u);
+    /* The ring reads the eventfd; a blocking eventfd makes it wait (poll) for a value
+     * instead of completing with -EAGAIN. cg_reactor_post never blocks on it in practice:
+     * a write only blocks when the counter would overflow 2^64-2. */
+    int fl = fcntl(r->wake_fd, F_GETFL);
+    if (rc == 0 && (fl < 0 || fcntl(r->wake_fd, F_SETFL, fl & ~O_NONBLOCK) < 0)) rc = -errno;
+    if (rc < 0) {
+        uring_free(u, 1);
+        return rc;
+    }
+    u->tick_ts.tv_sec = 0;
+    u->tick_ts.tv_nsec = (long long)CG_REACTOR_TIMER_RES_MS * 1000000;
+    r->be = u;
+    return 0;
+}
+
+static void uring_release(cg_reactor *r)
+{
+    cg_uring *u = r->be;
+    if (u) uring_free(u, !u->exited);
+    r->be = NULL;
+}
+
+static int uring_start(cg_reactor *r)
+{
+    cg_uring *u = r->be;
+    if (u->setup_flags & IORING_SETUP_R_DISABLED) {
+        int rc = io_uring_register(u->ring.ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0);
+        if (rc < 0) return rc;
+    }
+    u->ring_fd_registered = io_uring_register_ring_fd(&u->ring) == 1;
+    u->started = 1;
+    return 0;
+}
+
+/* The loop is over and the teardown has waited for every connection and the accept:
+ * close the ring here, on its own thread (the registered ring fd lives in this thread's
+ * io_uring context, and the ring's exit work then has no business with the thread that
+ * later calls cg_reactor_destroy). */
+static void uring_end(cg_reactor *r)
+{
+    cg_uring *u = r->be;
+    if (u->ring_fd_registered) io_uring_unregister_ring_fd(&u->ring);
+    u->ring_fd_registered = 0;
+    io_uring_queue_exit(&u->ring);
+    u->exited = 1;
+}
+
+/* ------------------------------------------------------------------ SQEs */
+
+static struct io_uring_sqe *uring_sqe(cg_uring *u, uint64_t tag)
+{
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+    if (CG_UNLIKELY(!sqe)) { /* SQ ring full: submit what we have and carry on */
+        io_uring_submit(&u->ring);
+        sqe = io_uring_get_sqe(&u->ring);
+    }
+    CG_ASSERT(sqe != NULL);
+    io_uring_sqe_set_data64(sqe, tag);
+    return sqe;
+}
+
+static uint64_t conn_tag(const cg_rconn *c, unsigned op) { return CG_TAG(op, c->slot, c->gen); }
+
+static void uring_arm_reactor(cg_reactor *r, cg_uring *u)
+{
+    if (!u->tick_armed) {
+        io_uring_prep_timeout(uring_sqe(u, CG_TAG(CG_OP_TICK, 0, 0)), &u->tick_ts, 0, 0);
+        u->tick_armed = 1;
+    }
+    if (!u->wake_armed) {
+        io_uring_prep_read(uring_sqe(u, CG_TAG(CG_OP_WAKE, 0, 0)), r->wake_fd, &u->wake_val,
+                           sizeof u->wake_val, 0);
+        u->wake_armed = 1;
+    }
+    if (!u->accept_armed && r->listen_fd >= 0 && r->now_ms >= u->accept_retry_ms) {
+        io_uring_prep_multishot_accept(uring_sqe(u, CG_TAG(CG_OP_ACCEPT, 0, 0)), r->listen_fd,
+                                       NULL, NULL, SOCK_CLOEXEC);
+        u->accept_armed = 1;
+    }
+}
+
+static void uring_buf_recycle(cg_uring *u, unsigned bid)
+{
+    io_uring_buf_ring_add(u->br, u->bufs + (size_t)bid * CG_REACTOR_RECV_BUF_SIZE,
+                          CG_REACTOR_RECV_BUF_SIZE, (unsigned short)bid,
+                          io_uring_buf_ring_mask(CG_REACTOR_RECV_BUF_COUNT), u->recycled++);
+}
+
+/* ------------------------------------------------------------------ completions */
+
+static void uring_on_accept(cg_reactor *r, cg_uring *u, const struct io_uring_cqe *cqe)
+{
+    if (!(cqe->flags & IORING_CQE_F_MORE)) u->accept_armed = 0; /* re-armed next turn */
+    if (cqe->res >= 0) {
+        cg_reactor_conn_accept(r, cqe->res, NULL, 0);
+        return;
+    }
+    if (cqe->res == -ECANCELED || cqe->res == -ECONNABORTED || cqe->res == -EINTR) return;
+    /* EMFILE, ENFILE, ENOMEM, …: retrying at once would spin; wait for the next tick */
+    u->accept_retry_ms = r->now_ms + CG_REACTOR_TIMER_RES_MS;
+    cg_log_warn("reactor", "accept failed", "reason", strerror(-cqe->res));
+}
+
+static void uring_on_recv(cg_reactor *r, cg_uring *u, cg_rconn *c,
+                          const struct io_uring_cqe *cqe)
+{
+    if (!(cqe->flags & IORING_CQE_F_MORE)) { /* the multishot ended: progress re-arms */
+        c->flags &= ~(CF_RECV | CF_RECV_CANCEL);
+        c->inflight--;
+        cg_reactor_todo_add(r, c);
+    }
+    if (cqe->res > 0) {
+        CG_ASSERT(cqe->flags & IORING_CQE_F_BUFFER);
+        unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+        cg_reactor_conn_data(r, c, u->bufs + (size_t)bid * CG_REACTOR_RECV_BUF_SIZE,
+                             (size_t)cqe->res);
+        uring_buf_recycle(u, bid);
+    } else if (cqe->res == 0) {
+        cg_reactor_conn_eof(r, c);
+    } else if (cqe->res != -ENOBUFS && cqe->res != -ECANCELED) {
+        cg_reactor_conn_fail(r, c, cqe->res);
+    }
+}
+
+static void uring_on_send(cg_reactor *r, cg_rconn *c, const struct io_uring_cqe *cqe)
+{
+    c->flags &= ~CF_SEND;
+    c->inflight--;
+    cg_reactor_todo_add(r, c);
+    if (cqe->res < 0) {
+        cg_reactor_conn_fail(r, c, cqe->res);
+        return;
+    }
+    if (!(c->flags & CF_FINAL)) cg_reactor_conn_sent(r, c, (size_t)cqe->res);
+}
+
+static void uring_dispatch(cg_reactor *r, cg_uring *u, const struct io_uring_cqe *cqe)
+{
+    uint64_t tag = cqe->user_data;
+    unsigned op = CG_TAG_OP(tag);
+    switch (op) {
+    case CG_OP_NONE: return;
+    case CG_OP_ACCEPT: uring_on_accept(r, u, cqe); return;
+    case CG_OP_WAKE: u->wake_armed = 0; return; /* the loop drains the mailbox every turn */
+    case CG_OP_TICK: u->tick_armed = 0; return;
+    default: break;
+    }
+    cg_rconn *c = cg_reactor_conn_lookup(r, tag);
+    if (CG_UNLIKELY(!c)) {
+        if (cqe->flags & IORING_CQE_F_BUFFER)
+            uring_buf_recycle(u, cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+        return;
+    }
+    switch (op) {
+    case CG_OP_RECV: uring_on_recv(r, u, c, cqe); break;
+    case CG_OP_SEND: uring_on_send(r, c, cqe); break;
+    case CG_OP_SHUTDOWN:
+        c->inflight--;
+        if (cqe->res < 0) cg_reactor_conn_fail(r, c, cqe->res);
+        cg_reactor_todo_add(r, c);
+        break;
+    case CG_OP_CLOSE:
+        c->inflight--;
+        cg_reactor_todo_add(r, c);
+        break;
+    default: break;
+    }
+}
+
+static int uring_turn(cg_reactor *r, int nowait)
+{
+    cg_uring *u = r->be;
+    uring_arm_reactor(r, u);
+    int rc = io_uring_submit_and_wait(&u->ring, nowait ? 0 : 1);
+    if (rc < 0 && rc != -EINTR && rc != -ETIME && rc != -EBUSY && rc != -EAGAIN) return rc;
+    cg_reactor_clock(r);
+    struct io_uring_cqe *cqe;
+    unsigned head, n = 0;
+    io_uring_for_each_cqe(&u->ring, head, cqe) {
+        uring_dispatch(r, u, cqe);
+        n++;
+    }
+    io_uring_cq_advance(&u->ring, n);
+    if (u->recycled) {
+        io_uring_buf_ring_advance(u->br, u->recycled);
+        u->recycled = 0;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ connection progress */
+
+static void uring_recv_ctl(cg_uring *u, cg_rconn *c)
+{
+    /* closing connections read (and discard) until EOF, paused or not */
+    int want = !(c->flags & CF_EOF) &&
+               ((c->flags & CF_CLOSING) || !(c->flags & CF_PAUSED));
+    if (want && !(c->flags & CF_RECV)) {
+        struct io_uring_sqe *sqe = uring_sqe(u, conn_tag(c, CG_OP_RECV));
+        io_uring_prep_recv_multishot(sqe, c->fd, NULL, 0, 0);
+        sqe->flags |= IOSQE_BUFFER_SELECT;
+        sqe->buf_group = URING_BGID;
+        c->flags |= CF_RECV;
+        c->inflight++;
+    } else if (!want && (c->flags & CF_RECV) && !(c->flags & CF_RECV_CANCEL)) {
+        io_uring_prep_cancel64(uring_sqe(u, CG_TAG(CG_OP_NONE, 0, 0)),
+                               conn_tag(c, CG_OP_RECV), 0);
+        c->flags |= CF_RECV_CANCEL;
+    }
+}
+
+static void uring_send_start(cg_uring *u, cg_rconn *c)
+{
+    if (c->flags & CF_SEND) return;
+    size_t left = cg_rconn_out_take(c);
+    if (!left) return;
+    io_uring_prep_send(uring_sqe(u, conn_tag(c, CG_OP_SEND)), c->fd, c->out.data + c->out_off,
+                       left, MSG_NOSIGNAL);
+    c->flags |= CF_SEND;
+    c->inflight++;
+}
+
+static void uring_finalize(cg_reactor *r, cg_uring *u, cg_rconn *c)
+{
+    if (c->inflight > 0) {
+        if (c->fd >= 0 && !(c->flags & CF_CANCEL_ALL)) {
+            io_uring_prep_cancel_fd(uring_sqe(u, CG_TAG(CG_OP_NONE, 0, 0)), c->fd,
+                                    IORING_ASYNC_CANCEL_ALL);
+            c->flags |= CF_CANCEL_ALL;
+        }
+        return; /* the remaining CQEs put us back on the todo list */
+    }
+    if (c->fd >= 0) {
+        io_uring_prep_close(uring_sqe(u, conn_tag(c, CG_OP_CLOSE)), c->fd);
+        c->fd = -1;
+        c->inflight++;
+        return;
+    }
+    cg_reactor_conn_finish(r, c);
+}
+
+static void uring_progress(cg_reactor *r, cg_rconn *c)
+{
+    cg_uring *u = r->be;
+    if (!(c->flags & CF_FINAL) && cg_reactor_conn_prepare(r, c) == 0) {
+        uring_recv_ctl(u, c);
+        uring_send_start(u, c);
+        if (cg_reactor_conn_want_shutdown(r, c)) {
+            io_uring_prep_shutdown(uring_sqe(u, conn_tag(c, CG_OP_SHUTDOWN)), c->fd, SHUT_WR);
+            c->inflight++;
+        }
+    }
+    if (c->flags & CF_FINAL) uring_finalize(r, u, c);
+}
+
+static void uring_stop_accepting(cg_reactor *r)
+{
+    cg_uring *u = r->be;
+    /* The in-flight accept holds its own reference to the socket: closing our fd alone
+     * would keep it accepting. Cancel it; its final CQE is not re-armed (listen_fd -1). */
+    if (u->started && u->accept_armed)
+        io_uring_prep_cancel64(uring_sqe(u, CG_TAG(CG_OP_NONE, 0, 0)),
+                               CG_TAG(CG_OP_ACCEPT, 0, 0), 0);
+}
+
+static int uring_busy(cg_reactor *r)
+{
+    cg_uring *u = r->be;
+    return u->accept_armed;
+}
+
+const cg_reactor_ops cg_reactor_uring_ops = {
+    .name = "io_uring",
+    .init = uring_init,
+    .start = uring_start,
+    .turn = uring_turn,
+    .progress = uring_progress,
+    .stop_accepting = uring_stop_accepting,
+    .busy = uring_busy,
+    .end = uring_end,
+    .release = uring_release,
+};

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# tools/run.sh — the main job from nothing: set up, build, and serve on the
+# embedded defaults (http://127.0.0.1:8000, data in ./data). Extra arguments go
+# to `codegraph serve` (e.g. tools/run.sh --port 8001, or -c config/codegraph.toml).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+tools/setup.sh
+echo "run: building codegraph (ReleaseFast)" >&2
+vendor/bin/zig build -Doptimize=ReleaseFast
+exec zig-out/bin/codegraph serve "$@"
