@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh — run every benchmark under bench/ (each bench/<name>/run.sh), one after the
 # other; each prints its own table of ratios against a peer measured in the same run.
-# Benchmarks build nothing: build first (vendor/bin/zig build -Drelease=true, or `zig build
+# Benchmarks build nothing: build first (vendor/bin/zig build -Doptimize=ReleaseFast, or `zig build
 # bench`, which depends on the install step). Exit status: 1 if any benchmark failed.
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

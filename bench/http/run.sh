@@ -29,9 +29,11 @@ CLIENT_CPU=1
 
 die() { echo "bench/http: $*" >&2; exit 1; }
 
-[ -x "$BIN" ] || die "no binary at $BIN — build it first: vendor/bin/zig build -Drelease=true"
+[ -x "$BIN" ] ||
+    die "no binary at $BIN — build it first: vendor/bin/zig build -Doptimize=ReleaseFast"
 for t in nginx wrk taskset getconf python3; do
-    command -v "$t" >/dev/null || die "missing tool: $t (apt-get install nginx-light wrk util-linux)"
+    command -v "$t" >/dev/null ||
+        die "missing tool: $t (apt-get install nginx-light wrk util-linux)"
 done
 [ "$(nproc --all)" -ge 2 ] || die "needs 2 CPUs (server on CPU $SERVER_CPU, wrk on CPU $CLIENT_CPU)"
 [[ "$SECS" =~ ^[0-9]+$ ]] && [ "$SECS" -ge 1 ] || die "BENCH_SECONDS must be a positive integer"
@@ -58,7 +60,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
 }
 
 wait_port() { # port pid
@@ -163,12 +166,14 @@ ROWS="$TMP/rows"
 for backend in io_uring epoll; do
     port="$(free_port)"
     start_nginx "$port"
-    echo "nginx    $(measure "http://127.0.0.1:$port/" "$NGINX_PID")" >>"$ROWS"
+    row="$(measure "http://127.0.0.1:$port/" "$NGINX_PID")"   # set -e: a failure stops here
+    echo "nginx $row" >>"$ROWS"
     stop_pid "$NGINX_PID"
 
     port="$(free_port)"
     start_codegraph "$port" "$backend"
-    echo "codegraph-$backend $(measure "http://127.0.0.1:$port/health" "$CG_PID")" >>"$ROWS"
+    row="$(measure "http://127.0.0.1:$port/health" "$CG_PID")"
+    echo "codegraph-$backend $row" >>"$ROWS"
     stop_pid "$CG_PID"
 done
 

@@ -25,19 +25,25 @@
 /* Features this build serves; later subsystems add "graph", "vector", "mcp". */
 static const char *const features[] = {"http", "metrics"};
 
+/* "3s", "4m5s", "2h7m": written without printf (this is the probe hot path). */
 static void put_uptime(cg_buf *b, double secs)
 {
     uint64_t s = (uint64_t)secs;
-    char tmp[48];
-    if (s < 60) snprintf(tmp, sizeof tmp, "%llus", (unsigned long long)s);
-    else if (s < 3600)
-        snprintf(tmp, sizeof tmp, "%llum%llus", (unsigned long long)(s / 60),
-                 (unsigned long long)(s % 60));
-    else
-        snprintf(tmp, sizeof tmp, "%lluh%llum", (unsigned long long)(s / 3600),
-                 (unsigned long long)(s / 60 % 60));
     cg_buf_putc(b, '"');
-    cg_buf_puts(b, tmp);
+    if (s >= 3600) {
+        cg_buf_put_u64(b, s / 3600);
+        cg_buf_putc(b, 'h');
+        cg_buf_put_u64(b, s / 60 % 60);
+        cg_buf_putc(b, 'm');
+    } else if (s >= 60) {
+        cg_buf_put_u64(b, s / 60);
+        cg_buf_putc(b, 'm');
+        cg_buf_put_u64(b, s % 60);
+        cg_buf_putc(b, 's');
+    } else {
+        cg_buf_put_u64(b, s);
+        cg_buf_putc(b, 's');
+    }
     cg_buf_putc(b, '"');
 }
 

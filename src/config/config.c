@@ -43,8 +43,8 @@
 #include "config/toml.h"
 
 #define ENV_PREFIX "CODEGRAPH_"
-#define NAME_LEN 128 /* bytes of a key or variable name we compare or print */
-#define WHY_LEN 256  /* bytes of one reason */
+#define NAME_LEN 128  /* bytes of a key or variable name we compare or print */
+#define WHY_LEN 256   /* bytes of one reason */
 #define PATH_LEN 4096 /* bytes of the working directory we resolve paths against */
 #define BUCKETS_MAX ((int)CG_ARRAY_LEN(((cg_histbuckets *)0)->v))
 
@@ -53,19 +53,18 @@ _Static_assert(CG_CONFIG_STR_MAX < INT_MAX / 2, "string bounds fit an int");
 
 /* A value on its way into a cg_config (see DESIGN). Owns `s` and `l` unless loaded. */
 typedef struct cval {
-    int64_t i; /* BOOL, INT, I64, DURATION, ENUM_INT */
+    int64_t i;  /* BOOL, INT, I64, DURATION, ENUM_INT */
     uint64_t u; /* SIZE */
     double f;
-    char *s;   /* STR, ENUM */
+    char *s; /* STR, ENUM */
     cg_strlist l;
     cg_histbuckets h;
 } cval;
 
 /* ------------------------------------------------------------------ diagnostics */
 
-__attribute__((format(printf, 5, 6))) static void diag(cg_config_diags *d, int is_error,
-                                                       int line, const char *key,
-                                                       const char *fmt, ...)
+__attribute__((format(printf, 5, 6))) static void diag(cg_config_diags *d, int is_error, int line,
+                                                       const char *key, const char *fmt, ...)
 {
     if (is_error) d->n_errors++;
     if (d->n >= (int)CG_ARRAY_LEN(d->items)) return;
@@ -79,8 +78,7 @@ __attribute__((format(printf, 5, 6))) static void diag(cg_config_diags *d, int i
     va_end(ap);
 }
 
-__attribute__((format(printf, 3, 4))) static int why_set(char *why, size_t n, const char *fmt,
-                                                         ...)
+__attribute__((format(printf, 3, 4))) static int why_set(char *why, size_t n, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -127,7 +125,10 @@ static int parse_digits(const char *s, const char **end, uint64_t *out)
 
 int cg_parse_duration_ms(const char *s, int64_t *out)
 {
-    static const struct { const char *unit; int64_t ms; } units[] = {
+    static const struct {
+        const char *unit;
+        int64_t ms;
+    } units[] = {
         {"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000},
     };
     const char *u;
@@ -144,10 +145,12 @@ int cg_parse_duration_ms(const char *s, int64_t *out)
 
 int cg_parse_size_bytes(const char *s, uint64_t *out)
 {
-    static const struct { const char *unit; int shift; } units[] = {
-        {"", 0},   {"b", 0},    {"k", 10},  {"kb", 10}, {"kib", 10}, {"m", 20},
-        {"mb", 20}, {"mib", 20}, {"g", 30}, {"gb", 30}, {"gib", 30}, {"t", 40},
-        {"tb", 40}, {"tib", 40},
+    static const struct {
+        const char *unit;
+        int shift;
+    } units[] = {
+        {"", 0},     {"b", 0},  {"k", 10},  {"kb", 10},  {"kib", 10}, {"m", 20},  {"mb", 20},
+        {"mib", 20}, {"g", 30}, {"gb", 30}, {"gib", 30}, {"t", 40},   {"tb", 40}, {"tib", 40},
     };
     const char *u;
     uint64_t v;
@@ -165,8 +168,14 @@ int cg_parse_size_bytes(const char *s, uint64_t *out)
 /* The largest unit that divides ms exactly: "30s", "5m", "250ms". */
 static const char *fmt_duration(int64_t ms, char *buf, size_t n)
 {
-    static const struct { const char *unit; int64_t ms; } units[] = {
-        {"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000},
+    static const struct {
+        const char *unit;
+        int64_t ms;
+    } units[] = {
+        {"d", 86400000},
+        {"h", 3600000},
+        {"m", 60000},
+        {"s", 1000},
     };
     for (size_t i = 0; i < CG_ARRAY_LEN(units); i++) {
         if (ms != 0 && ms % units[i].ms == 0) {
@@ -328,8 +337,8 @@ static const char *trim_into(const char *s, size_t n, char *buf, size_t cap)
 
 static int parse_bool_str(const char *s, int64_t *out)
 {
-    static const char *const yes[] = {"true", "1", "yes", "on"}, *const no[] = {"false", "0",
-                                                                                  "no", "off"};
+    static const char *const yes[] = {"true", "1", "yes", "on"}, *const no[] = {"false", "0", "no",
+                                                                                "off"};
     for (int i = 0; i < 4; i++) {
         if (strcasecmp(s, yes[i]) == 0) return *out = 1, 0;
         if (strcasecmp(s, no[i]) == 0) return *out = 0, 0;
@@ -351,14 +360,13 @@ static int split_list(const cg_config_key *k, const char *s, cval *v, char *why,
     char item[CG_CONFIG_STR_MAX + 1];
     while (*s) {
         size_t n = strcspn(s, ",");
-        if (n > CG_CONFIG_STR_MAX) return why_set(why, wn, "a list item is longer than %d bytes",
-                                                  CG_CONFIG_STR_MAX);
+        if (n > CG_CONFIG_STR_MAX)
+            return why_set(why, wn, "a list item is longer than %d bytes", CG_CONFIG_STR_MAX);
         trim_into(s, n, item, sizeof item);
         s += n + (s[n] == ',');
         if (!*item) continue;
         if (k->type == CG_CT_FLOATLIST) {
-            if (v->h.n >= BUCKETS_MAX)
-                return why_set(why, wn, "more than %d values", BUCKETS_MAX);
+            if (v->h.n >= BUCKETS_MAX) return why_set(why, wn, "more than %d values", BUCKETS_MAX);
             if (parse_float_str(item, &v->h.v[v->h.n++]) != 0)
                 return why_set(why, wn, "'%.64s' is not a finite number", item);
             continue;
@@ -371,8 +379,7 @@ static int split_list(const cg_config_key *k, const char *s, cval *v, char *why,
 }
 
 /* Convert the string form (environment, command line, defaults) of a value. */
-static int cval_from_string(const cg_config_key *k, const char *s, cval *v, char *why,
-                            size_t wn)
+static int cval_from_string(const cg_config_key *k, const char *s, cval *v, char *why, size_t wn)
 {
     char t[64];
     memset(v, 0, sizeof *v);
@@ -401,8 +408,7 @@ static int cval_from_string(const cg_config_key *k, const char *s, cval *v, char
     case CG_CT_SIZE:
         if (cg_parse_size_bytes(t, &v->u) == 0) return 0;
         return why_set(why, wn, "'%s' is not a size (e.g. 100B, 512KB, 50MB, 4GB)", show);
-    default:
-        return enum_set(k, t, v, why, wn);
+    default: return enum_set(k, t, v, why, wn);
     }
 }
 
@@ -422,8 +428,7 @@ static int toml_cstr(const cg_toml_val *t, char *why, size_t wn)
     return 0;
 }
 
-static int toml_list(const cg_config_key *k, const cg_toml_val *t, cval *v, char *why,
-                     size_t wn)
+static int toml_list(const cg_config_key *k, const cg_toml_val *t, cval *v, char *why, size_t wn)
 {
     int strings = k->type == CG_CT_STRLIST;
     if (t->type != CG_TOML_ARRAY)
@@ -446,25 +451,29 @@ static int toml_list(const cg_config_key *k, const cg_toml_val *t, cval *v, char
 }
 
 /* A duration or size from TOML: a string with a unit, or a bare non-negative integer. */
-static int toml_unit(const cg_config_key *k, const cg_toml_val *t, cval *v, char *why,
-                     size_t wn)
+static int toml_unit(const cg_config_key *k, const cg_toml_val *t, cval *v, char *why, size_t wn)
 {
     int dur = k->type == CG_CT_DURATION;
     if (t->type == CG_TOML_INT) {
         if (t->u.i < 0) return why_set(why, wn, "%lld is negative", (long long)t->u.i);
         if (dur && t->u.i > INT64_MAX / 1000) return why_set(why, wn, "duration is too large");
-        if (dur) v->i = t->u.i * 1000;
-        else v->u = (uint64_t)t->u.i;
+        if (dur)
+            v->i = t->u.i * 1000;
+        else
+            v->u = (uint64_t)t->u.i;
         return 0;
     }
     if (t->type != CG_TOML_STRING)
-        return why_type(why, wn, dur ? "a duration such as \"30s\" or a number of seconds"
-                                     : "a size such as \"50MB\" or a number of bytes", t);
+        return why_type(why, wn,
+                        dur ? "a duration such as \"30s\" or a number of seconds"
+                            : "a size such as \"50MB\" or a number of bytes",
+                        t);
     if (dur ? cg_parse_duration_ms(t->u.str.s, &v->i) == 0
             : cg_parse_size_bytes(t->u.str.s, &v->u) == 0)
         return 0;
-    return why_set(why, wn, dur ? "'%.64s' is not a duration (e.g. 250ms, 30s, 5m, 24h, 30d)"
-                                : "'%.64s' is not a size (e.g. 100B, 512KB, 50MB, 4GB)",
+    return why_set(why, wn,
+                   dur ? "'%.64s' is not a duration (e.g. 250ms, 30s, 5m, 24h, 30d)"
+                       : "'%.64s' is not a size (e.g. 100B, 512KB, 50MB, 4GB)",
                    t->u.str.s);
 }
 
@@ -484,16 +493,17 @@ static int cval_from_toml(const cg_config_key *k, const cg_toml_val *t, cval *v,
         v->i = t->u.i;
         return 0;
     case CG_CT_FLOAT:
-        if (t->type == CG_TOML_INT) v->f = (double)t->u.i;
-        else if (t->type == CG_TOML_FLOAT) v->f = t->u.f;
-        else return why_type(why, wn, "a number", t);
+        if (t->type == CG_TOML_INT)
+            v->f = (double)t->u.i;
+        else if (t->type == CG_TOML_FLOAT)
+            v->f = t->u.f;
+        else
+            return why_type(why, wn, "a number", t);
         return 0;
     case CG_CT_DURATION:
-    case CG_CT_SIZE:
-        return toml_unit(k, t, v, why, wn);
+    case CG_CT_SIZE: return toml_unit(k, t, v, why, wn);
     case CG_CT_STRLIST:
-    case CG_CT_FLOATLIST:
-        return toml_list(k, t, v, why, wn);
+    case CG_CT_FLOATLIST: return toml_list(k, t, v, why, wn);
     default: {
         int rc = toml_cstr(t, why, wn);
         if (rc) return rc;
@@ -523,8 +533,8 @@ static int check_range(const cg_config_key *k, const cval *v, char *why, size_t 
     if (k->type == CG_CT_DURATION)
         return why_set(why, wn, "%s is out of range %s..%s", fmt_duration(v->i, a, sizeof a),
                        fmt_duration(k->min, lo, sizeof lo), fmt_duration(k->max, hi, sizeof hi));
-    return why_set(why, wn, "%lld is out of range %lld..%lld", (long long)v->i,
-                   (long long)k->min, (long long)k->max);
+    return why_set(why, wn, "%lld is out of range %lld..%lld", (long long)v->i, (long long)k->min,
+                   (long long)k->max);
 }
 
 static int check_strlist(const cg_config_key *k, const cg_strlist *l, char *why, size_t wn)
@@ -551,8 +561,8 @@ static int check_buckets(const cg_config_key *k, const cg_histbuckets *h, char *
         if (!isfinite(h->v[i]) || h->v[i] <= 0)
             return why_set(why, wn, "%g is not a positive finite number", h->v[i]);
         if (i && h->v[i] <= h->v[i - 1])
-            return why_set(why, wn, "values must be strictly increasing: %g follows %g",
-                           h->v[i], h->v[i - 1]);
+            return why_set(why, wn, "values must be strictly increasing: %g follows %g", h->v[i],
+                           h->v[i - 1]);
     }
     return 0;
 }
@@ -561,8 +571,7 @@ static int check_buckets(const cg_config_key *k, const cg_histbuckets *h, char *
 static int cval_check(const cg_config_key *k, const cval *v, char *why, size_t wn)
 {
     switch (k->type) {
-    case CG_CT_BOOL:
-        return v->i == 0 || v->i == 1 ? 0 : why_set(why, wn, "not a boolean");
+    case CG_CT_BOOL: return v->i == 0 || v->i == 1 ? 0 : why_set(why, wn, "not a boolean");
     case CG_CT_STR: {
         if (!v->s) return why_set(why, wn, "is not set");
         size_t n = strlen(v->s);
@@ -577,12 +586,9 @@ static int cval_check(const cg_config_key *k, const cval *v, char *why, size_t w
     case CG_CT_ENUM_INT:
         if (v->i >= 0 && v->i < enum_count(k)) return 0;
         return why_set(why, wn, "%lld is not a valid choice", (long long)v->i);
-    case CG_CT_STRLIST:
-        return check_strlist(k, &v->l, why, wn);
-    case CG_CT_FLOATLIST:
-        return check_buckets(k, &v->h, why, wn);
-    default:
-        return k->ranged ? check_range(k, v, why, wn) : 0;
+    case CG_CT_STRLIST: return check_strlist(k, &v->l, why, wn);
+    case CG_CT_FLOATLIST: return check_buckets(k, &v->h, why, wn);
+    default: return k->ranged ? check_range(k, v, why, wn) : 0;
     }
 }
 
@@ -591,9 +597,12 @@ static int cval_finish(const cg_config_key *k, cval *v)
 {
     for (int i = 0; i < v->l.n; i++) {
         char *old = v->l.items[i], *n = NULL;
-        if (k->abs_paths) n = path_absolute(old);
-        else if (k->enums) n = strdup(k->enums[enum_index(k, old)]);
-        else continue;
+        if (k->abs_paths)
+            n = path_absolute(old);
+        else if (k->enums)
+            n = strdup(k->enums[enum_index(k, old)]);
+        else
+            continue;
         if (!n) return CG_ENOMEM;
         free(old);
         v->l.items[i] = n;
@@ -659,8 +668,7 @@ static int cval_equal(const cg_config_key *k, const cval *a, const cval *b)
             if (strcmp(a->l.items[i], b->l.items[i]) != 0) return 0;
         return 1;
     case CG_CT_STR:
-    case CG_CT_ENUM:
-        return (!a->s && !b->s) || (a->s && b->s && strcmp(a->s, b->s) == 0);
+    case CG_CT_ENUM: return (!a->s && !b->s) || (a->s && b->s && strcmp(a->s, b->s) == 0);
     default: return a->i == b->i;
     }
 }
@@ -672,8 +680,10 @@ static int apply_cval(cg_config *c, const cg_config_key *k, cval *v, int line, c
     char why[WHY_LEN], name[NAME_LEN];
     int rc = cval_check(k, v, why, sizeof why);
     if (rc == 0 && cval_finish(k, v) != 0) rc = why_oom(why, sizeof why);
-    if (rc == 0) cval_store(c, k, v);
-    else diag(d, 1, line, cg_config_key_name(k, name, sizeof name), "%s%s", why, src);
+    if (rc == 0)
+        cval_store(c, k, v);
+    else
+        diag(d, 1, line, cg_config_key_name(k, name, sizeof name), "%s%s", why, src);
     cval_release(v);
     return rc;
 }
@@ -812,8 +822,7 @@ static void apply_toml_key(cg_config *c, const cg_config_key *k, const cg_toml_k
 }
 
 /* Apply one table: `prefix` is "" for the document, else the section's name. */
-static void apply_table(cg_config *c, const cg_toml_val *t, const char *prefix,
-                        cg_config_diags *d)
+static void apply_table(cg_config *c, const cg_toml_val *t, const char *prefix, cg_config_diags *d)
 {
     for (int i = 0; i < t->u.tab.n; i++) {
         const cg_toml_kv *kv = &t->u.tab.kv[i];
@@ -827,9 +836,11 @@ static void apply_table(cg_config *c, const cg_toml_val *t, const char *prefix,
         if (k) {
             apply_toml_key(c, k, kv, d);
         } else if (cg_config_section_exists(full)) {
-            if (kv->val->type == CG_TOML_TABLE) apply_table(c, kv->val, full, d);
-            else diag(d, 1, kv->line, full, "expected a table [%s], found a %s", full,
-                      cg_toml_type_name(kv->val->type));
+            if (kv->val->type == CG_TOML_TABLE)
+                apply_table(c, kv->val, full, d);
+            else
+                diag(d, 1, kv->line, full, "expected a table [%s], found a %s", full,
+                     cg_toml_type_name(kv->val->type));
         } else {
             warn_unknown(prefix, kv, d);
         }
@@ -858,8 +869,8 @@ int cg_config_apply_toml(cg_config *c, const char *text, size_t len, const char 
 static const struct {
     const char *var, *key;
 } env_short[] = {
-    {"CODEGRAPH_HOST", "server.host"},       {"CODEGRAPH_PORT", "server.port"},
-    {"CODEGRAPH_WORKERS", "server.workers"}, {"CODEGRAPH_DB_PATH", "database.path"},
+    {"CODEGRAPH_HOST", "server.host"},        {"CODEGRAPH_PORT", "server.port"},
+    {"CODEGRAPH_WORKERS", "server.workers"},  {"CODEGRAPH_DB_PATH", "database.path"},
     {"CODEGRAPH_LOG_LEVEL", "logging.level"}, {"CODEGRAPH_LOG_FORMAT", "logging.format"},
 };
 
@@ -956,17 +967,17 @@ static void env_pass_long(cg_config *c, char *const *envp, cg_config_diags *d)
         const cg_config_key *k = NULL;
         for (int i = 0; i < cg_config_keys_n && !k; i++) {
             char name[NAME_LEN];
-            if (env_is(*e, env_name(&cg_config_keys[i], name, sizeof name)))
-                k = &cg_config_keys[i];
+            if (env_is(*e, env_name(&cg_config_keys[i], name, sizeof name))) k = &cg_config_keys[i];
         }
-        if (k) env_set(c, k, *e, d);
-        else env_warn_unknown(*e, d);
+        if (k)
+            env_set(c, k, *e, d);
+        else
+            env_warn_unknown(*e, d);
     }
 }
 
 /* The whole file at `path` (at most `max` bytes) into *out, NUL-terminated. */
-static int read_file(const char *path, size_t max, char **out, size_t *len, char *why,
-                     size_t wn)
+static int read_file(const char *path, size_t max, char **out, size_t *len, char *why, size_t wn)
 {
     struct stat st;
     char *buf = NULL;
@@ -1040,9 +1051,13 @@ static void env_add_key(cg_config *c, const cg_config_key *k, const char *entry,
     trim_into(value, len, key, sizeof key);
     free(text);
     cg_strlist *l = field_of(c, k);
-    if (!*key) diag(d, 1, 0, name, "%s is set but the key is empty", var);
-    else if (!key_chars_ok(key)) diag(d, 1, 0, name, "the key in %s contains blanks or control "
-                                                     "characters", var);
+    if (!*key)
+        diag(d, 1, 0, name, "%s is set but the key is empty", var);
+    else if (!key_chars_ok(key))
+        diag(d, 1, 0, name,
+             "the key in %s contains blanks or control "
+             "characters",
+             var);
     else if (!strlist_contains(l, key) && strlist_push(l, key, strlen(key)) != 0)
         diag(d, 1, 0, name, "cannot add the key from %s: too many keys or out of memory", var);
 }
@@ -1107,8 +1122,10 @@ static void check_endpoints(const cg_config *c, cg_config_diags *d)
         const char *v = eps[i].v;
         if (!v) continue; /* reported by the per-key check */
         if (v[0] != '/' || strpbrk(v, " \t?#") || strlen(v) > 256)
-            diag(d, 1, 0, eps[i].key, "'%.64s' must be a path starting with '/' without blanks, "
-                                      "'?' or '#'", v);
+            diag(d, 1, 0, eps[i].key,
+                 "'%.64s' must be a path starting with '/' without blanks, "
+                 "'?' or '#'",
+                 v);
         for (size_t j = 0; j < i; j++)
             if (eps[j].v && strcmp(v, eps[j].v) == 0)
                 diag(d, 1, 0, eps[i].key, "'%.64s' is also %s", v, eps[j].key);
@@ -1147,8 +1164,9 @@ static void check_security(const cg_config *c, cg_config_diags *d)
 {
     const cg_config_security *s = &c->security;
     if (s->api_key_required && s->api_keys.n == 0)
-        diag(d, 1, 0, "security.api_key_required", "is true but no key is configured (set "
-                                                  "security.api_keys or CODEGRAPH_API_KEY)");
+        diag(d, 1, 0, "security.api_key_required",
+             "is true but no key is configured (set "
+             "security.api_keys or CODEGRAPH_API_KEY)");
     if (s->admin_api_key_required && s->admin_api_keys.n == 0)
         diag(d, 1, 0, "security.admin_api_key_required",
              "is true but no admin key is configured (set security.admin_api_keys or "
@@ -1269,8 +1287,10 @@ int cg_config_report_unimplemented(const cg_config *c, FILE *f)
         cval_load(&dflt, k, &b);
         if (cval_equal(k, &a, &b)) continue;
         cg_config_key_name(k, name, sizeof name);
-        snprintf(msg, sizeof msg, "accepted, but %s is not implemented yet; the value has no "
-                                  "effect", k->feature);
+        snprintf(msg, sizeof msg,
+                 "accepted, but %s is not implemented yet; the value has no "
+                 "effect",
+                 k->feature);
         if (f) fprintf(f, "warning: %s: %s\n", name, msg);
         cg_log_warn("config", msg, "key", name);
         n++;

@@ -29,8 +29,8 @@ typedef enum {
 } cg_config_type;
 
 typedef struct cg_config_key {
-    const char *section;      /**< "server", "parsing.rust" */
-    const char *key;          /**< "port" */
+    const char *section; /**< "server", "parsing.rust" */
+    const char *key;     /**< "port" */
     cg_config_type type;
     size_t offset;            /**< offsetof(cg_config, …) */
     const char *def;          /**< default, as env/CLI would write it ("30s", "a,b") */

@@ -67,7 +67,7 @@ typedef struct tpath {
 
 typedef struct tp {
     const char *base, *p, *end;
-    const char *lp;     /* lines are counted up to here */
+    const char *lp; /* lines are counted up to here */
     int line;
     cg_toml_err *err;
     int failed;
@@ -110,9 +110,12 @@ static const char *describe(const tp *t, char *buf, size_t n)
     if (t->p >= t->end) return "end of file";
     unsigned char c = (unsigned char)*t->p;
     if (c == '\n') return "end of line";
-    if (c > 0x20 && c < 0x7f) snprintf(buf, n, "'%c'", c);
-    else if (c == ' ' || c == '\t') snprintf(buf, n, "whitespace");
-    else snprintf(buf, n, "byte 0x%02X", c);
+    if (c > 0x20 && c < 0x7f)
+        snprintf(buf, n, "'%c'", c);
+    else if (c == ' ' || c == '\t')
+        snprintf(buf, n, "whitespace");
+    else
+        snprintf(buf, n, "byte 0x%02X", c);
     return buf;
 }
 
@@ -173,11 +176,8 @@ void cg_toml_free(cg_toml_val *v)
         break;
     case CG_TOML_INT:
     case CG_TOML_FLOAT:
-    case CG_TOML_BOOL:
-        break;
-    default:
-        free(v->u.str.s);
-        break;
+    case CG_TOML_BOOL: break;
+    default: free(v->u.str.s); break;
     }
     free(v);
 }
@@ -234,8 +234,7 @@ static int arr_push(tp *t, cg_toml_val *arr, cg_toml_val *v)
 }
 
 /* Create an empty table under `key` in `tab`; NULL on failure (error set). */
-static cg_toml_val *tab_add_table(tp *t, cg_toml_val *tab, const tkey *k, unsigned flags,
-                                  int line)
+static cg_toml_val *tab_add_table(tp *t, cg_toml_val *tab, const tkey *k, unsigned flags, int line)
 {
     cg_toml_val *n = val_new(t, CG_TOML_TABLE, tab->depth + 1);
     if (!n) return NULL;
@@ -318,8 +317,8 @@ static int expect_eol(tp *t)
 
 static int is_bare(char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
 }
 
 static int hexval(char c)
@@ -600,9 +599,12 @@ static size_t digit_run(const char *s, size_t n, int base)
     if (n == 0 || !is_digit_base(s[0], base)) return 0;
     size_t i = 1;
     while (i < n) {
-        if (is_digit_base(s[i], base)) i++;
-        else if (s[i] == '_' && i + 1 < n && is_digit_base(s[i + 1], base)) i += 2;
-        else break;
+        if (is_digit_base(s[i], base))
+            i++;
+        else if (s[i] == '_' && i + 1 < n && is_digit_base(s[i + 1], base))
+            i += 2;
+        else
+            break;
     }
     return i;
 }
@@ -815,13 +817,19 @@ static int parse_scalar(tp *t, int depth, cg_toml_val **out)
     cg_toml_val *v = val_new(t, CG_TOML_BOOL, depth);
     if (!v) return t->failed;
     int rc = 0;
-    if (n == 4 && memcmp(s, "true", 4) == 0) v->u.b = 1;
-    else if (n == 5 && memcmp(s, "false", 5) == 0) v->u.b = 0;
+    if (n == 4 && memcmp(s, "true", 4) == 0)
+        v->u.b = 1;
+    else if (n == 5 && memcmp(s, "false", 5) == 0)
+        v->u.b = 0;
     else if (is_word(s, n))
-        rc = fail(t, CG_EINVAL, "invalid value '%.*s' (a string needs quotes; booleans are "
-                                "true and false)", (int)CG_MIN(n, 40), s);
-    else if (looks_datetime(s, n)) rc = parse_datetime(t, s, n, v);
-    else rc = parse_number(t, s, n, v);
+        rc = fail(t, CG_EINVAL,
+                  "invalid value '%.*s' (a string needs quotes; booleans are "
+                  "true and false)",
+                  (int)CG_MIN(n, 40), s);
+    else if (looks_datetime(s, n))
+        rc = parse_datetime(t, s, n, v);
+    else
+        rc = parse_number(t, s, n, v);
     if (rc) {
         cg_toml_free(v); /* a failed date-time never allocated its text */
         return rc;
@@ -911,8 +919,10 @@ static int parse_inline(tp *t, int depth, cg_toml_val **out)
             continue;
         }
         if (at(t, '}')) break;
-        if (at(t, '\n')) fail(t, CG_EINVAL, "an inline table must be on one line");
-        else fail_found(t, "',' or '}' in an inline table");
+        if (at(t, '\n'))
+            fail(t, CG_EINVAL, "an inline table must be on one line");
+        else
+            fail_found(t, "',' or '}' in an inline table");
         goto fail;
     }
     t->p++; /* '}' */
@@ -930,14 +940,10 @@ static int parse_value(tp *t, int depth, cg_toml_val **out)
     if (t->p >= t->end) return fail_found(t, "a value");
     switch (*t->p) {
     case '"':
-    case '\'':
-        return parse_string_value(t, depth, out);
-    case '[':
-        return parse_array(t, depth, out);
-    case '{':
-        return parse_inline(t, depth, out);
-    default:
-        return parse_scalar(t, depth, out);
+    case '\'': return parse_string_value(t, depth, out);
+    case '[': return parse_array(t, depth, out);
+    case '{': return parse_inline(t, depth, out);
+    default: return parse_scalar(t, depth, out);
     }
 }
 
@@ -1062,10 +1068,12 @@ static cg_toml_val *header_table(tp *t, cg_toml_val *tab, const tpath *k)
     }
     if (n->type != CG_TOML_TABLE)
         fail(t, CG_EINVAL, "[%s]: key is already %s", name, a_type(n));
-    else if (n->flags & TF_FROZEN) fail(t, CG_EINVAL, "[%s]: table was written inline", name);
-    else if (n->flags & TF_DOTTED) fail(t, CG_EINVAL, "[%s]: table already defined by dotted keys",
-                                        name);
-    else fail(t, CG_EINVAL, "table [%s] defined twice", name);
+    else if (n->flags & TF_FROZEN)
+        fail(t, CG_EINVAL, "[%s]: table was written inline", name);
+    else if (n->flags & TF_DOTTED)
+        fail(t, CG_EINVAL, "[%s]: table already defined by dotted keys", name);
+    else
+        fail(t, CG_EINVAL, "table [%s] defined twice", name);
     return NULL;
 }
 
@@ -1107,8 +1115,9 @@ static int parse_header(tp *t)
     int rc = parse_key(t, &k);
     if (rc) goto out;
     if (aot ? !starts(t, "]]") : !at(t, ']')) {
-        rc = fail_found(t, aot ? "']]' closing the array-of-tables header" : "']' closing the "
-                                                                             "table header");
+        rc = fail_found(t, aot ? "']]' closing the array-of-tables header"
+                               : "']' closing the "
+                                 "table header");
         goto out;
     }
     t->p += aot ? 2 : 1;
@@ -1138,8 +1147,10 @@ static int parse_doc(tp *t)
             t->p++;
             continue;
         }
-        if (*t->p == '[') rc = parse_header(t);
-        else if (*t->p != '#') rc = parse_keyval(t, t->cur, t->section);
+        if (*t->p == '[')
+            rc = parse_header(t);
+        else if (*t->p != '#')
+            rc = parse_keyval(t, t->cur, t->section);
         if (!rc) rc = expect_eol(t);
         if (rc) return rc;
     }
@@ -1151,10 +1162,14 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     unsigned c = s[0], min;
     size_t len;
     if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) len = 2, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF) len = 3, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4) len = 4, min = 0x10000;
-    else return 0;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4, min = 0x10000;
+    else
+        return 0;
     if (len > n) return 0;
     unsigned cp = c & (0xFFu >> (len + 1));
     for (size_t i = 1; i < len; i++) {
@@ -1180,8 +1195,9 @@ static int prepare(tp *t, const char *text, size_t len, char **copy)
     t->base = t->p = t->lp = c;
     t->end = c + o;
     if (o >= 3 && memcmp(c, "\xEF\xBB\xBF", 3) == 0)
-        return fail(t, CG_EINVAL, "byte order mark at the start; save the file as UTF-8 "
-                                  "without BOM");
+        return fail(t, CG_EINVAL,
+                    "byte order mark at the start; save the file as UTF-8 "
+                    "without BOM");
     for (size_t i = 0; i < o;) {
         size_t l = utf8_len((const unsigned char *)c + i, o - i);
         if (!l) {
@@ -1282,8 +1298,10 @@ static void put_float_repr(cg_buf *b, double v)
         }
         for (int i = 0; i <= exp; i++) cg_buf_putc(b, i < nd ? dig[i] : '0');
         cg_buf_putc(b, '.');
-        if (nd > exp + 1) cg_buf_append(b, dig + exp + 1, (size_t)(nd - exp - 1));
-        else cg_buf_putc(b, '0');
+        if (nd > exp + 1)
+            cg_buf_append(b, dig + exp + 1, (size_t)(nd - exp - 1));
+        else
+            cg_buf_putc(b, '0');
         return;
     }
     cg_buf_putc(b, dig[0]);
@@ -1297,10 +1315,14 @@ static void put_float_repr(cg_buf *b, double v)
 static void put_float(cg_buf *b, double v)
 {
     cg_buf_puts(b, "{\"float\":\"");
-    if (isnan(v)) cg_buf_puts(b, "nan");
-    else if (isinf(v)) cg_buf_puts(b, v > 0 ? "inf" : "-inf");
-    else if (v == 0) cg_buf_puts(b, signbit(v) ? "-0.0" : "0.0");
-    else put_float_repr(b, v);
+    if (isnan(v))
+        cg_buf_puts(b, "nan");
+    else if (isinf(v))
+        cg_buf_puts(b, v > 0 ? "inf" : "-inf");
+    else if (v == 0)
+        cg_buf_puts(b, signbit(v) ? "-0.0" : "0.0");
+    else
+        put_float_repr(b, v);
     cg_buf_puts(b, "\"}");
 }
 
@@ -1341,7 +1363,8 @@ static void put_datetime(cg_buf *b, const cg_toml_val *v)
                 const char *o = s + used;
                 if (*o == 'Z' || *o == 'z' || memcmp(o + 1, "00:00", 5) == 0)
                     cg_buf_puts(b, "+00:00");
-                else cg_buf_append(b, o, 6);
+                else
+                    cg_buf_append(b, o, 6);
             }
         }
     }
@@ -1382,9 +1405,7 @@ static void put_table(cg_buf *b, const cg_toml_val *v)
 static void put_value(cg_buf *b, const cg_toml_val *v)
 {
     switch (v->type) {
-    case CG_TOML_TABLE:
-        put_table(b, v);
-        break;
+    case CG_TOML_TABLE: put_table(b, v); break;
     case CG_TOML_ARRAY:
         cg_buf_putc(b, '[');
         for (int i = 0; i < v->u.arr.n; i++) {
@@ -1398,18 +1419,12 @@ static void put_value(cg_buf *b, const cg_toml_val *v)
         put_canon_str(b, v->u.str.s, v->u.str.len);
         cg_buf_putc(b, '}');
         break;
-    case CG_TOML_INT:
-        cg_buf_printf(b, "{\"integer\":\"%lld\"}", (long long)v->u.i);
-        break;
-    case CG_TOML_FLOAT:
-        put_float(b, v->u.f);
-        break;
+    case CG_TOML_INT: cg_buf_printf(b, "{\"integer\":\"%lld\"}", (long long)v->u.i); break;
+    case CG_TOML_FLOAT: put_float(b, v->u.f); break;
     case CG_TOML_BOOL:
         cg_buf_puts(b, v->u.b ? "{\"bool\":\"true\"}" : "{\"bool\":\"false\"}");
         break;
-    default:
-        put_datetime(b, v);
-        break;
+    default: put_datetime(b, v); break;
     }
 }
 

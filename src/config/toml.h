@@ -45,13 +45,13 @@ typedef struct cg_toml_kv {
 
 struct cg_toml_val {
     cg_toml_type type;
-    int line;          /**< line where the value (or the table's header) starts */
-    int depth;         /**< containers between the root and this value; root = 0 */
-    unsigned flags;    /**< parser-private: how a table/array came to exist */
-    int section;       /**< parser-private: which section created a dotted table */
+    int line;       /**< line where the value (or the table's header) starts */
+    int depth;      /**< containers between the root and this value; root = 0 */
+    unsigned flags; /**< parser-private: how a table/array came to exist */
+    int section;    /**< parser-private: which section created a dotted table */
     union {
         struct {
-            char *s;   /**< strings: decoded UTF-8, NUL-terminated; date-times: source text */
+            char *s; /**< strings: decoded UTF-8, NUL-terminated; date-times: source text */
             size_t len;
         } str;
         int64_t i;

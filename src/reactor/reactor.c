@@ -712,17 +712,19 @@ static void reactor_teardown(cg_reactor *r)
 int cg_reactor_run(cg_reactor *r)
 {
     CG_ASSERT(!r->running);
-    r->running = 1;
     cg_reactor_clock(r);
     int rc = r->ops->start(r);
+    if (rc < 0) goto fail;
+    r->running = 1;
     while (rc == 0 && !atomic_load_explicit(&r->stop, memory_order_acquire))
         rc = reactor_turn(r);
-    if (rc < 0) {
-        const char *why = rc > -4096 ? strerror(-rc) : cg_err_str(rc);
-        cg_log_error("reactor", "event loop failed", "reason", why);
-    }
     reactor_teardown(r);
     r->ops->end(r);
     r->running = 0;
+    if (rc < 0) goto fail;
+    return 0;
+fail:
+    cg_log_error("reactor", "event loop failed", "reason",
+                 rc > -4096 ? strerror(-rc) : cg_err_str(rc));
     return rc;
 }

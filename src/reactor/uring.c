@@ -1,11 +1,10 @@
 /*
  * uring.c — the io_uring backend of the reactor (liburing 2.3, Linux >= 6.0).
  *
- * One ring per reactor. Set-up tries, in order, SINGLE_ISSUER|DEFER_TASKRUN,
- * COOP_TASKRUN|SINGLE_ISSUER, COOP_TASKRUN, and plain flags, dropping what the kernel
- * answers -EINVAL to. The ring is created disabled (IORING_SETUP_R_DISABLED) and enabled by
- * cg_reactor_run, so that the reactor thread, not the creating thread, becomes the single
- * issuer. Connections use a multishot recv with a provided-buffer ring
+ * One ring per reactor, built by cg_reactor_run on the reactor thread (cg_reactor_create only
+ * checks with a throw-away ring that io_uring is allowed; see uring_init for why). Set-up
+ * tries, in order, SINGLE_ISSUER|DEFER_TASKRUN, COOP_TASKRUN|SINGLE_ISSUER, COOP_TASKRUN and
+ * plain flags, dropping what the kernel answers -EINVAL to. Connections use a multishot recv with a provided-buffer ring
  * (CG_REACTOR_RECV_BUF_COUNT buffers of CG_REACTOR_RECV_BUF_SIZE, group 0) and one
  * IORING_OP_SEND at a time; the listener a multishot accept; the mailbox a read on the
  * eventfd; the tick a timeout SQE. Every loop turn is exactly one
@@ -36,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <liburing.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -49,7 +49,8 @@
 typedef struct cg_uring {
     struct io_uring ring;
     unsigned setup_flags;
-    int started, ring_fd_registered, exited;
+    int ring_ok;                    /* io_uring_queue_init succeeded, queue_exit not yet */
+    int ring_fd_registered;
     int accept_armed, wake_armed, tick_armed;
     uint64_t accept_retry_ms;       /* after EMFILE & co: re-arm accept at this time */
     struct io_uring_buf_ring *br;
@@ -61,6 +62,58 @@ typedef struct cg_uring {
 } cg_uring;
 
 /* ------------------------------------------------------------------ set-up */
+
+/* Multishot recv needs Linux 6.0; IORING_OP_SEND_ZC arrived in the same release, so its
+ * presence in the probe is our (cheap) kernel-version check. */
+static int uring_probe(struct io_uring *ring)
+{
+    struct io_uring_probe *p = io_uring_get_probe_ring(ring);
+    if (!p) return -ENOSYS;
+    int ok = io_uring_opcode_supported(p, IORING_OP_SEND_ZC) &&
+             io_uring_opcode_supported(p, IORING_OP_SHUTDOWN);
+    io_uring_free_probe(p);
+    return ok ? 0 : -ENOSYS;
+}
+
+/* Runs on a short-lived thread of its own: every task that created a ring is signalled
+ * (task work) when that ring exits, which would interrupt timed syscalls of the thread
+ * calling cg_reactor_create with a spurious EINTR. */
+static void *uring_probe_main(void *arg)
+{
+    int *rc = arg;
+    struct io_uring tmp;
+    *rc = io_uring_queue_init(4, &tmp, 0);
+    if (*rc < 0) return NULL;
+    *rc = uring_probe(&tmp);
+    io_uring_queue_exit(&tmp);
+    return NULL;
+}
+
+/* cg_reactor_create: is io_uring usable here at all? A throw-away ring answers (seccomp
+ * gives EPERM/ENOSYS). The real ring is built by uring_start on the reactor thread, for the
+ * same reason as above and because with SINGLE_ISSUER the creator must be the submitter. */
+static int uring_init(cg_reactor *r)
+{
+    const char *force = getenv("CG_REACTOR_FORCE_URING_FAIL");
+    if (force && strcmp(force, "1") == 0) return -EPERM; /* tests: act as if refused */
+    int rc = -ENOSYS;
+    pthread_t th;
+    int err = pthread_create(&th, NULL, uring_probe_main, &rc);
+    if (err) return -err;
+    pthread_join(th, NULL);
+    if (rc < 0) return rc;
+    /* The ring reads the eventfd; a blocking eventfd makes it wait (poll) for a value
+     * instead of completing with -EAGAIN. cg_reactor_post never blocks on it in practice:
+     * a write only blocks when the counter would overflow 2^64-2. */
+    int fl = fcntl(r->wake_fd, F_GETFL);
+    if (fl < 0 || fcntl(r->wake_fd, F_SETFL, fl & ~O_NONBLOCK) < 0) return -errno;
+    cg_uring *u = calloc(1, sizeof *u);
+    if (!u) return CG_ENOMEM;
+    u->tick_ts.tv_sec = 0;
+    u->tick_ts.tv_nsec = (long long)CG_REACTOR_TIMER_RES_MS * 1000000;
+    r->be = u;
+    return 0;
+}
 
 static int uring_ring_setup(cg_uring *u)
 {
@@ -74,27 +127,16 @@ static int uring_ring_setup(cg_uring *u)
     for (size_t i = 0; i < CG_ARRAY_LEN(tries); i++) {
         struct io_uring_params p;
         memset(&p, 0, sizeof p);
-        p.flags = tries[i] | IORING_SETUP_R_DISABLED | IORING_SETUP_SUBMIT_ALL;
+        p.flags = tries[i] | IORING_SETUP_SUBMIT_ALL;
         rc = io_uring_queue_init_params(CG_REACTOR_RING_ENTRIES, &u->ring, &p);
         if (rc == 0) {
             u->setup_flags = p.flags;
+            u->ring_ok = 1;
             return 0;
         }
         if (rc != -EINVAL) return rc;
     }
     return rc;
-}
-
-/* Multishot recv needs Linux 6.0; IORING_OP_SEND_ZC arrived in the same release, so its
- * presence in the probe is our (cheap) kernel-version check. */
-static int uring_probe(cg_uring *u)
-{
-    struct io_uring_probe *p = io_uring_get_probe_ring(&u->ring);
-    if (!p) return -ENOSYS;
-    int ok = io_uring_opcode_supported(p, IORING_OP_SEND_ZC) &&
-             io_uring_opcode_supported(p, IORING_OP_SHUTDOWN);
-    io_uring_free_probe(p);
-    return ok ? 0 : -ENOSYS;
 }
 
 /* liburing 2.3 has no io_uring_setup_buf_ring: map the ring ourselves and register it. */
@@ -127,73 +169,42 @@ static int uring_bufs_setup(cg_uring *u)
     return 0;
 }
 
-static void uring_free(cg_uring *u, int ring_ok)
+static void uring_ring_exit(cg_uring *u)
 {
-    if (ring_ok) io_uring_queue_exit(&u->ring);
-    if (u->bufs)
-        munmap(u->bufs, (size_t)CG_REACTOR_RECV_BUF_COUNT * CG_REACTOR_RECV_BUF_SIZE);
-    if (u->br) munmap(u->br, u->br_bytes);
-    free(u);
-}
-
-static int uring_init(cg_reactor *r)
-{
-    const char *force = getenv("CG_REACTOR_FORCE_URING_FAIL");
-    if (force && strcmp(force, "1") == 0) return -EPERM; /* tests: act as if refused */
-    cg_uring *u = calloc(1, sizeof *u);
-    if (!u) return CG_ENOMEM;
-    int rc = uring_ring_setup(u);
-    if (rc < 0) {
-        uring_free(u, 0);
-        return rc;
-    }
-    rc = uring_probe(u);
-    if (rc == 0) rc = uring_bufs_setup(u);
-    /* The ring reads the eventfd; a blocking eventfd makes it wait (poll) for a value
-     * instead of completing with -EAGAIN. cg_reactor_post never blocks on it in practice:
-     * a write only blocks when the counter would overflow 2^64-2. */
-    int fl = fcntl(r->wake_fd, F_GETFL);
-    if (rc == 0 && (fl < 0 || fcntl(r->wake_fd, F_SETFL, fl & ~O_NONBLOCK) < 0)) rc = -errno;
-    if (rc < 0) {
-        uring_free(u, 1);
-        return rc;
-    }
-    u->tick_ts.tv_sec = 0;
-    u->tick_ts.tv_nsec = (long long)CG_REACTOR_TIMER_RES_MS * 1000000;
-    r->be = u;
-    return 0;
-}
-
-static void uring_release(cg_reactor *r)
-{
-    cg_uring *u = r->be;
-    if (u) uring_free(u, !u->exited);
-    r->be = NULL;
+    if (u->ring_fd_registered) io_uring_unregister_ring_fd(&u->ring);
+    u->ring_fd_registered = 0;
+    if (u->ring_ok) io_uring_queue_exit(&u->ring);
+    u->ring_ok = 0;
 }
 
 static int uring_start(cg_reactor *r)
 {
     cg_uring *u = r->be;
-    if (u->setup_flags & IORING_SETUP_R_DISABLED) {
-        int rc = io_uring_register(u->ring.ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0);
-        if (rc < 0) return rc;
+    int rc = uring_ring_setup(u);
+    if (rc == 0) rc = uring_probe(&u->ring);
+    if (rc == 0) rc = uring_bufs_setup(u);
+    if (rc < 0) {
+        uring_ring_exit(u);
+        return rc;
     }
     u->ring_fd_registered = io_uring_register_ring_fd(&u->ring) == 1;
-    u->started = 1;
     return 0;
 }
 
 /* The loop is over and the teardown has waited for every connection and the accept:
- * close the ring here, on its own thread (the registered ring fd lives in this thread's
- * io_uring context, and the ring's exit work then has no business with the thread that
- * later calls cg_reactor_destroy). */
-static void uring_end(cg_reactor *r)
+ * close the ring here, on its own thread (see uring_init). */
+static void uring_end(cg_reactor *r) { uring_ring_exit(r->be); }
+
+static void uring_release(cg_reactor *r)
 {
     cg_uring *u = r->be;
-    if (u->ring_fd_registered) io_uring_unregister_ring_fd(&u->ring);
-    u->ring_fd_registered = 0;
-    io_uring_queue_exit(&u->ring);
-    u->exited = 1;
+    if (!u) return;
+    uring_ring_exit(u); /* only when run never got to its end */
+    if (u->bufs)
+        munmap(u->bufs, (size_t)CG_REACTOR_RECV_BUF_COUNT * CG_REACTOR_RECV_BUF_SIZE);
+    if (u->br) munmap(u->br, u->br_bytes);
+    free(u);
+    r->be = NULL;
 }
 
 /* ------------------------------------------------------------------ SQEs */
@@ -409,7 +420,7 @@ static void uring_stop_accepting(cg_reactor *r)
     cg_uring *u = r->be;
     /* The in-flight accept holds its own reference to the socket: closing our fd alone
      * would keep it accepting. Cancel it; its final CQE is not re-armed (listen_fd -1). */
-    if (u->started && u->accept_armed)
+    if (u->ring_ok && u->accept_armed)
         io_uring_prep_cancel64(uring_sqe(u, CG_TAG(CG_OP_NONE, 0, 0)),
                                CG_TAG(CG_OP_ACCEPT, 0, 0), 0);
 }

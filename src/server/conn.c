@@ -274,10 +274,18 @@ void cg_conn_send_response(cg_req *rq, int status, const char *content_type, con
         return;
     }
     cg_buf *out = &c->rc->scratch;
+    /* Hot path: assembled with memcpy, not printf. */
     char extra[1024];
-    int n = snprintf(extra, sizeof extra, "X-Request-Id: %s\r\n%s", rq->request_id,
-                     extra_headers ? extra_headers : "");
-    CG_ASSERT(n > 0 && (size_t)n < sizeof extra);
+    static const char rid[] = "X-Request-Id: ";
+    size_t el = extra_headers ? strlen(extra_headers) : 0;
+    CG_ASSERT(el + sizeof rid + CG_REQUEST_ID_LEN + 3 < sizeof extra);
+    memcpy(extra, rid, sizeof rid - 1);
+    size_t n = sizeof rid - 1, il = strlen(rq->request_id);
+    memcpy(extra + n, rq->request_id, il);
+    n += il;
+    memcpy(extra + n, "\r\n", 2);
+    n += 2;
+    memcpy(extra + n, extra_headers ? extra_headers : "", el + 1);
     cg_buf_reset(out);
     int head_only = rq->http && rq->http->method == CG_HTTP_HEAD;
     cg_http_response(out, status, content_type, extra, body, len, !c->close_after, head_only);
@@ -310,6 +318,22 @@ void cg_conn_drain_tick(cg_rctx *rc)
     }
 }
 
+/* Shed a connection: a complete 503 (length computed, never hand-counted), then close. */
+static void conn_refuse(cg_rconn *rc)
+{
+#define REFUSE_BODY                                                                           \
+    "{\"error\":{\"code\":\"CG016\",\"message\":\"connection limit reached or server "       \
+    "draining\",\"request_id\":\"0000000000000000\"}}"
+    char head[256];
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                     "Retry-After: 1\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n",
+                     sizeof REFUSE_BODY - 1);
+    cg_rconn_write(rc, head, (size_t)n);
+    cg_rconn_write(rc, REFUSE_BODY, sizeof REFUSE_BODY - 1);
+#undef REFUSE_BODY
+}
+
 static void *conn_on_open(cg_reactor *r, cg_rconn *rc, const struct sockaddr *peer,
                           socklen_t len)
 {
@@ -320,12 +344,7 @@ static void *conn_on_open(cg_reactor *r, cg_rconn *rc, const struct sockaddr *pe
         atomic_load(&s->state) != CG_SERVER_SERVING) {
         atomic_fetch_sub(&s->conns, 1);
         cg_metrics_add(s->metrics, x->index, s->metric_conns_refused, 1);
-        static const char busy[] =
-            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-            "Retry-After: 1\r\nConnection: close\r\nContent-Length: 99\r\n\r\n"
-            "{\"error\":{\"code\":\"CG016\",\"message\":\"connection limit reached\","
-            "\"request_id\":\"0000000000000000\"}}";
-        cg_rconn_write(rc, busy, sizeof busy - 1);
+        conn_refuse(rc);
         return NULL;
     }
     cg_conn *c = calloc(1, sizeof *c);

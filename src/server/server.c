@@ -159,7 +159,13 @@ static int reactors_build(cg_server *s, char *err, size_t errlen)
                                 .backend = be, .index = i, .listen_fd = -1, .user = x};
         int rc = cg_reactor_create(&x->reactor, &o, &cg_conn_handler);
         if (rc) {
-            snprintf(err, errlen, "cannot listen on %s:%d: %s", o.host, o.port, cg_err_str(rc));
+            int refused = be == CG_IO_URING && (rc == -EPERM || rc == -ENOSYS || rc == -EACCES);
+            snprintf(err, errlen, "%s %s:%d (io_backend %s): %s%s",
+                     refused ? "cannot set up io_uring for" : "cannot listen on", o.host, o.port,
+                     be == CG_IO_AUTO ? "auto" : cg_reactor_backend_name(be), cg_err_str(rc),
+                     refused ? "; the kernel or a seccomp profile (e.g. Docker's default) refuses "
+                               "io_uring: set server.io_backend = \"auto\" or \"epoll\""
+                             : "");
             return rc;
         }
         if (i == 0) {

@@ -5,9 +5,10 @@
  * JSON dumper. It must never crash, hang, read out of bounds or leak, whatever
  * the input. Seeds: tests/fuzz/corpus/config/.
  *
- * Build (tools/fuzz.sh): clang -fsanitize=fuzzer,address,undefined -Iinclude -Isrc
- * tests/fuzz/fuzz_config.c plus every .c file of src/config and src/base.
+ * Built by tools/fuzz.sh from the sources named below; dictionary: tests/fuzz/config.dict.
  */
+// fuzz-sources: src/config/*.c src/base/*.c
+// fuzz-flags: -lm
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

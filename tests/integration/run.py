@@ -99,6 +99,12 @@ def main():
                     help="only tests whose id contains this substring (repeatable)")
     ap.add_argument("files", nargs="*")
     a = ap.parse_args()
+    import harness
+    if not (os.path.isfile(harness.BIN) and os.access(harness.BIN, os.X_OK)):
+        print("FAIL no binary at %s (build it: vendor/bin/zig build -Doptimize=ReleaseFast, "
+              "or set CG_BIN)" % harness.BIN)
+        print("0 passed, 1 failed")
+        sys.exit(1)
     loader = unittest.TestLoader()
     if a.patterns:
         loader.testNamePatterns = ["*%s*" % p if "*" not in p else p for p in a.patterns]

@@ -27,8 +27,8 @@ static int has_diag(const cg_config_diags *d, int is_error, const char *key, con
         if (d->items[i].is_error == is_error && strcmp(d->items[i].key, key) == 0 &&
             strstr(d->items[i].msg, part))
             return 1;
-    fprintf(stderr, "  no %s for %s containing '%s'; have:\n", is_error ? "error" : "warning",
-            key, part);
+    fprintf(stderr, "  no %s for %s containing '%s'; have:\n", is_error ? "error" : "warning", key,
+            part);
     cg_config_diags_print(d, stderr);
     return 0;
 }
@@ -90,25 +90,40 @@ CG_TEST(defaults_are_safe_local_ones)
 
 CG_TEST(durations_and_sizes)
 {
-    const struct { const char *s; int64_t ms; } durs[] = {
-        {"250ms", 250}, {"30s", 30000}, {"5m", 300000}, {"24h", 86400000},
-        {"30d", 2592000000LL}, {"45", 45000}, {"0", 0},
+    const struct {
+        const char *s;
+        int64_t ms;
+    } durs[] = {
+        {"250ms", 250},        {"30s", 30000}, {"5m", 300000}, {"24h", 86400000},
+        {"30d", 2592000000LL}, {"45", 45000},  {"0", 0},
     };
     for (size_t i = 0; i < CG_ARRAY_LEN(durs); i++) {
         int64_t v = -1;
         CG_CHECK_EQ_INT(cg_parse_duration_ms(durs[i].s, &v), 0);
         CG_CHECK_EQ_INT(v, durs[i].ms);
     }
-    const char *bad_durs[] = {"", "s", "-5s", "5 s", "1.5h", "5x", "5S", "30sec",
-                              "99999999999999999999", "9223372036854775807d", NULL};
+    const char *bad_durs[] = {"",
+                              "s",
+                              "-5s",
+                              "5 s",
+                              "1.5h",
+                              "5x",
+                              "5S",
+                              "30sec",
+                              "99999999999999999999",
+                              "9223372036854775807d",
+                              NULL};
     int64_t ms;
-    for (int i = 0; bad_durs[i]; i++) CG_CHECK_EQ_INT(cg_parse_duration_ms(bad_durs[i], &ms),
-                                                      CG_EINVAL);
+    for (int i = 0; bad_durs[i]; i++)
+        CG_CHECK_EQ_INT(cg_parse_duration_ms(bad_durs[i], &ms), CG_EINVAL);
     CG_CHECK_EQ_INT(cg_parse_duration_ms(NULL, &ms), CG_EINVAL);
-    const struct { const char *s; uint64_t b; } sizes[] = {
-        {"100B", 100}, {"512KB", 512 << 10}, {"50MB", 50ull << 20}, {"4GB", 4ull << 30},
-        {"1TB", 1ull << 40}, {"50mb", 50ull << 20}, {"4g", 4ull << 30}, {"8KiB", 8192},
-        {"1234", 1234}, {"10 MB", 10ull << 20},
+    const struct {
+        const char *s;
+        uint64_t b;
+    } sizes[] = {
+        {"100B", 100},       {"512KB", 512 << 10},   {"50MB", 50ull << 20}, {"4GB", 4ull << 30},
+        {"1TB", 1ull << 40}, {"50mb", 50ull << 20},  {"4g", 4ull << 30},    {"8KiB", 8192},
+        {"1234", 1234},      {"10 MB", 10ull << 20},
     };
     for (size_t i = 0; i < CG_ARRAY_LEN(sizes); i++) {
         uint64_t v = 0;
@@ -117,8 +132,8 @@ CG_TEST(durations_and_sizes)
     }
     const char *bad_sizes[] = {"", "MB", "-1MB", "1.5GB", "5XB", "1PB", "9999999999999TB", NULL};
     uint64_t b;
-    for (int i = 0; bad_sizes[i]; i++) CG_CHECK_EQ_INT(cg_parse_size_bytes(bad_sizes[i], &b),
-                                                       CG_EINVAL);
+    for (int i = 0; bad_sizes[i]; i++)
+        CG_CHECK_EQ_INT(cg_parse_size_bytes(bad_sizes[i], &b), CG_EINVAL);
 }
 
 CG_TEST(toml_sets_every_kind_of_value)
@@ -126,15 +141,16 @@ CG_TEST(toml_sets_every_kind_of_value)
     cg_config c;
     cg_config_diags d;
     cg_config_init_defaults(&c);
-    const char *t = "[server]\nport = 9000\ntimeout = \"5m\"\nkeep_alive = 10\n"
-                    "io_backend = \"epoll\"\ncors_origins = [\"https://a.example\"]\n"
-                    "[database]\ntarget_file_size_base = \"32MB\"\n"
-                    "[parsing]\nlanguages = [\"Rust\", \"python\"]\nallowed_roots = [\"/srv/x/../y/.\"]\n"
-                    "[parsing.rust]\nparse_tests = false\n"
-                    "[logging]\nlevel = \"DEBUG\"\n"
-                    "[metrics]\nhistogram_buckets = [1, 2.5, 10]\n"
-                    "[performance]\nmemory_pressure_threshold = 1\n"
-                    "[vector]\nhnsw_max_elements = 20000000000\n";
+    const char *t =
+        "[server]\nport = 9000\ntimeout = \"5m\"\nkeep_alive = 10\n"
+        "io_backend = \"epoll\"\ncors_origins = [\"https://a.example\"]\n"
+        "[database]\ntarget_file_size_base = \"32MB\"\n"
+        "[parsing]\nlanguages = [\"Rust\", \"python\"]\nallowed_roots = [\"/srv/x/../y/.\"]\n"
+        "[parsing.rust]\nparse_tests = false\n"
+        "[logging]\nlevel = \"DEBUG\"\n"
+        "[metrics]\nhistogram_buckets = [1, 2.5, 10]\n"
+        "[performance]\nmemory_pressure_threshold = 1\n"
+        "[vector]\nhnsw_max_elements = 20000000000\n";
     CG_CHECK_EQ_INT(apply(&c, t, &d), 0);
     CG_CHECK_EQ_INT(d.n, 0);
     CG_CHECK_EQ_INT(c.server.port, 9000);
@@ -270,12 +286,17 @@ CG_TEST(environment_errors_and_unknown_variables)
     cg_config c;
     cg_config_diags d = {0};
     cg_config_init_defaults(&c);
-    char *env[] = {"CODEGRAPH_PORT=abc", "CODEGRAPH_SERVER_PROT=1", "CODEGRAPH_LOGLEVEL=debug",
-                   "CODEGRAPH_SERVER_WORKERS=9999", "CODEGRAPH_SERVER_CORS_ENABLED=maybe", NULL};
+    char *env[] = {"CODEGRAPH_PORT=abc",
+                   "CODEGRAPH_SERVER_PROT=1",
+                   "CODEGRAPH_LOGLEVEL=debug",
+                   "CODEGRAPH_SERVER_WORKERS=9999",
+                   "CODEGRAPH_SERVER_CORS_ENABLED=maybe",
+                   NULL};
     CG_CHECK_EQ_INT(cg_config_apply_env(&c, env, &d), CG_ECONFIG);
     CG_CHECK(has_diag(&d, 1, "server.port", "'abc' is not an integer (from CODEGRAPH_PORT)"));
-    CG_CHECK(has_diag(&d, 1, "server.workers", "9999 is out of range 0..256 (from "
-                                               "CODEGRAPH_SERVER_WORKERS)"));
+    CG_CHECK(has_diag(&d, 1, "server.workers",
+                      "9999 is out of range 0..256 (from "
+                      "CODEGRAPH_SERVER_WORKERS)"));
     CG_CHECK(has_diag(&d, 1, "server.cors_enabled", "'maybe' is not a boolean"));
     CG_CHECK(has_diag(&d, 0, "CODEGRAPH_SERVER_PROT",
                       "did you mean CODEGRAPH_SERVER_PORT (server.port)?"));
@@ -335,10 +356,10 @@ CG_TEST(precedence_defaults_file_env_cli)
     char *env[] = {"CODEGRAPH_PORT=9001", "CODEGRAPH_SERVER_WORKERS=3", NULL};
     CG_CHECK_EQ_INT(cg_config_load(&c, path, env, &d), 0);
     CG_CHECK_STR(c.source_path, path);
-    CG_CHECK_EQ_INT(c.server.port, 9001);     /* env over file */
-    CG_CHECK_STR(c.server.host, "10.0.0.1");  /* file over default */
+    CG_CHECK_EQ_INT(c.server.port, 9001);    /* env over file */
+    CG_CHECK_STR(c.server.host, "10.0.0.1"); /* file over default */
     CG_CHECK_EQ_INT(c.server.workers, 3);
-    CG_CHECK_EQ_INT(c.server.max_connections, 1000); /* default */
+    CG_CHECK_EQ_INT(c.server.max_connections, 1000);                  /* default */
     CG_CHECK_EQ_INT(cg_config_set(&c, "server.port", "9100", &d), 0); /* CLI over env */
     CG_CHECK_EQ_INT(c.server.port, 9100);
     CG_CHECK_EQ_INT(cg_config_set(&c, "server.timeout", "250ms", &d), 0);
@@ -426,8 +447,10 @@ CG_TEST(report_names_unimplemented_keys_set_away_from_default)
     cg_config_diags d;
     cg_log_configure(CG_LOG_ERROR, CG_LOG_JSON, 2); /* keep the test output clean */
     cg_config_init_defaults(&c);
-    apply(&c, "[security]\nrate_limiting = false\njwt_secret = \"topsecretvalue\"\n"
-              "[server]\nport = 1234\n[logging]\nsyslog_ident = \"cg\"\n", &d);
+    apply(&c,
+          "[security]\nrate_limiting = false\njwt_secret = \"topsecretvalue\"\n"
+          "[server]\nport = 1234\n[logging]\nsyslog_ident = \"cg\"\n",
+          &d);
     FILE *f = tmpfile();
     CG_CHECK(f != NULL);
     CG_CHECK_EQ_INT(cg_config_report_unimplemented(&c, f), 3); /* port is implemented */

@@ -29,8 +29,10 @@ static int parse_err(const char *text, size_t len, cg_toml_err *e)
 {
     cg_toml_val *root = (cg_toml_val *)1;
     int rc = cg_toml_parse(text, len, &root, e);
-    if (rc == 0) cg_toml_free(root);
-    else if (root != NULL) return 1; /* out must be NULL on failure */
+    if (rc == 0)
+        cg_toml_free(root);
+    else if (root != NULL)
+        return 1; /* out must be NULL on failure */
     return rc;
 }
 
@@ -113,7 +115,9 @@ CG_TEST(integers_all_bases_and_bounds)
     /* TOML requires an error where an integer cannot be represented losslessly */
     cg_toml_err e;
     const char *over[] = {"a = 9223372036854775808\n", "a = -9223372036854775809\n",
-                          "a = 0x8000000000000000\n", "a = 0b1" "0000000000000000000000000000000"
+                          "a = 0x8000000000000000\n",
+                          "a = 0b1"
+                          "0000000000000000000000000000000"
                           "000000000000000000000000000000000\n"};
     for (size_t i = 0; i < CG_ARRAY_LEN(over); i++) {
         CG_CHECK_EQ_INT(parse_err(over[i], strlen(over[i]), &e), CG_EINVAL);
@@ -161,10 +165,10 @@ CG_TEST(datetimes_validated_and_typed)
 CG_TEST(table_definition_rules)
 {
     const char *ok[] = {
-        "[a.b]\n[a]\n",                               /* super-table defined after */
+        "[a.b]\n[a]\n",                                             /* super-table defined after */
         "[fruit]\napple.color = 1\n[fruit.apple.texture]\nx = 1\n", /* sub-table of dotted */
-        "[[a]]\n[a.b]\n[[a]]\n[a.b]\n",               /* each element is fresh */
-        "a.b = 1\na.c = 2\n",                         /* dotted keys extend in one section */
+        "[[a]]\n[a.b]\n[[a]]\n[a.b]\n",                             /* each element is fresh */
+        "a.b = 1\na.c = 2\n", /* dotted keys extend in one section */
         "x = { a.b = 1, a.c = 2 }\n",
     };
     for (size_t i = 0; i < CG_ARRAY_LEN(ok); i++) {
@@ -172,7 +176,9 @@ CG_TEST(table_definition_rules)
         CG_CHECK(r != NULL);
         cg_toml_free(r);
     }
-    const struct { const char *text, *why; } bad[] = {
+    const struct {
+        const char *text, *why;
+    } bad[] = {
         {"[a]\n[a]\n", "defined twice"},
         {"a.b = 1\n[a]\n", "dotted keys"},
         {"[a.b.c]\n[a]\nb.c.d = 1\n", "dotted keys cannot extend"},
@@ -194,7 +200,11 @@ CG_TEST(table_definition_rules)
 
 CG_TEST(errors_carry_line_and_reason)
 {
-    const struct { const char *text; int line; const char *why; } cases[] = {
+    const struct {
+        const char *text;
+        int line;
+        const char *why;
+    } cases[] = {
         {"a = 1\n\nb = \"\\q\"\n", 3, "invalid escape sequence \\q"},
         {"a = 1\nb = \"\\uD800\"\n", 2, "not a Unicode scalar value"},
         {"# ok\na = 0123\n", 2, "leading zeros"},
@@ -209,7 +219,9 @@ CG_TEST(errors_carry_line_and_reason)
         {"x = 1\nlevel = info\n", 2, "needs quotes"},
         {"a = \"\"\"x\n\ny", 3, "unterminated string"},
         {"a = 7.\n", 1, "decimal point"},
-        {"\xef\xbb\xbf" "a = 1\n", 1, "byte order mark"},
+        {"\xef\xbb\xbf"
+         "a = 1\n",
+         1, "byte order mark"},
         {"a = 1\nb = \"\xc0\xaf\"\n", 2, "invalid UTF-8"},
         {"a = 1__0\n", 1, "invalid number"},
         {"[a]]\n", 1, "expected a newline"},

@@ -72,8 +72,9 @@ static void show_mismatch(const char *name, const cg_buf *got, const cg_buf *wan
     size_t i = 0;
     while (i < got->len && i < want->len && got->data[i] == want->data[i]) i++;
     size_t from = i > 40 ? i - 40 : 0;
-    fprintf(stderr, "  valid/%s differs from tomllib at byte %zu:\n    ours:    %.100s\n"
-                    "    tomllib: %.100s\n",
+    fprintf(stderr,
+            "  valid/%s differs from tomllib at byte %zu:\n    ours:    %.100s\n"
+            "    tomllib: %.100s\n",
             name, i, got->data ? got->data + from : "", want->data ? want->data + from : "");
 }
 
@@ -93,8 +94,8 @@ CG_TEST(valid_files_match_tomllib_byte_for_byte)
         if (slurp(path, &want) != 0) {
             fprintf(stderr, "  %s missing: run tests/config/gen_expected.py first\n", path);
             CG_CHECK(0);
-        } else if (cg_toml_dump_json(text.data ? text.data : "", text.len, &got, err,
-                                     sizeof err) != 0) {
+        } else if (cg_toml_dump_json(text.data ? text.data : "", text.len, &got, err, sizeof err) !=
+                   0) {
             fprintf(stderr, "  valid/%s rejected by us: %s\n", names[i], err);
             CG_CHECK(0);
         } else if (got.len != want.len || memcmp(got.data, want.data, got.len) != 0) {
