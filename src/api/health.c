@@ -105,8 +105,9 @@ static int comp_database(cg_server *s, cg_buf *b)
     uint64_t t0 = cg_time_mono_ns();
     int rc = cg_store_health(s->store, err, sizeof err);
     double ms = (double)(cg_time_mono_ns() - t0) / 1e6;
+    int slow = rc == 0 && ms > (double)s->cfg.health.response_time_threshold_ms;
     cg_buf_printf(b, "\"database\":{\"status\":\"%s\",\"latency_ms\":%.3f,\"size_bytes\":%llu,"
-                     "\"path\":", rc == 0 ? "healthy" : "unhealthy", ms,
+                     "\"path\":", rc ? "unhealthy" : slow ? "degraded" : "healthy", ms,
                   (unsigned long long)cg_store_size_bytes(s->store));
     cg_buf_put_json_str(b, s->cfg.database.path, strlen(s->cfg.database.path));
     if (rc != 0) {
@@ -114,7 +115,7 @@ static int comp_database(cg_server *s, cg_buf *b)
         cg_buf_put_json_str(b, err, strlen(err));
     }
     cg_buf_putc(b, '}');
-    return rc == 0 ? 0 : 2;
+    return rc ? 2 : slow;
 }
 
 static int comp_file_system(cg_server *s, cg_buf *b)
@@ -164,17 +165,23 @@ void cg_api_health_detail(cg_req *rq)
     cg_server *s = rq->srv;
     cg_buf comps;
     cg_buf_init(&comps);
-    int (*const comp[])(cg_server *, cg_buf *) = {comp_database, comp_file_system, comp_memory,
-                                                   comp_indexing};
+    const cg_config_health *hc = &s->cfg.health;
+    struct { int on; int (*fn)(cg_server *, cg_buf *); } comp[] = {
+        {hc->check_database, comp_database}, {hc->check_file_system, comp_file_system},
+        {hc->check_memory, comp_memory}, {1, comp_indexing}};
     int worst = 0;
     for (size_t i = 0; i < CG_ARRAY_LEN(comp); i++) {
-        if (i) cg_buf_putc(&comps, ',');
-        int st = comp[i](s, &comps); /* once: CG_MAX evaluates its arguments twice */
+        if (!comp[i].on) continue;
+        if (comps.len) cg_buf_putc(&comps, ',');
+        int st = comp[i].fn(s, &comps); /* once: CG_MAX evaluates its arguments twice */
         worst = CG_MAX(worst, st);
     }
     /* Not built yet: reported, never pretended. */
-    cg_buf_puts(&comps, ",\"vector_search\":{\"status\":\"unavailable\","
-                        "\"reason\":\"vector search is not built in this version\"}");
+    if (hc->check_vector_search) {
+        if (comps.len) cg_buf_putc(&comps, ',');
+        cg_buf_puts(&comps, "\"vector_search\":{\"status\":\"unavailable\","
+                            "\"reason\":\"vector search is not built in this version\"}");
+    }
     static const char *const names[] = {"healthy", "degraded", "unhealthy"};
     cg_buf *b = rq->body;
     cg_buf_printf(b, "{\"status\":\"%s\",\"version\":\"" CG_VERSION "\",\"uptime_seconds\":%.0f,"

@@ -412,11 +412,23 @@ static int cval_from_string(const cg_config_key *k, const char *s, cval *v, char
     }
 }
 
+/* "an integer", "a string", "an array" … */
+static const char *a_type_name(cg_toml_type t)
+{
+    switch (t) {
+    case CG_TOML_TABLE: return "a table";
+    case CG_TOML_ARRAY: return "an array";
+    case CG_TOML_STRING: return "a string";
+    case CG_TOML_INT: return "an integer";
+    case CG_TOML_FLOAT: return "a float";
+    case CG_TOML_BOOL: return "a boolean";
+    default: return "a date-time";
+    }
+}
+
 static int why_type(char *why, size_t wn, const char *expected, const cg_toml_val *t)
 {
-    const char *n = cg_toml_type_name(t->type);
-    const char *a = strchr("aeiou", n[0]) ? "an" : "a";
-    return why_set(why, wn, "expected %s, found %s %s", expected, a, n);
+    return why_set(why, wn, "expected %s, found %s", expected, a_type_name(t->type));
 }
 
 /* A TOML string that can become a C string (no NUL inside). */
@@ -839,8 +851,8 @@ static void apply_table(cg_config *c, const cg_toml_val *t, const char *prefix, 
             if (kv->val->type == CG_TOML_TABLE)
                 apply_table(c, kv->val, full, d);
             else
-                diag(d, 1, kv->line, full, "expected a table [%s], found a %s", full,
-                     cg_toml_type_name(kv->val->type));
+                diag(d, 1, kv->line, full, "expected a table [%s], found %s", full,
+                     a_type_name(kv->val->type));
         } else {
             warn_unknown(prefix, kv, d);
         }

@@ -42,7 +42,6 @@
 #define IMPL 1, 0, 0, NULL
 #define TODO(what) 0, 0, 0, what
 #define SECRET(what) 0, 1, 0, what
-#define HEALTH TODO("component health checking")
 
 static const char *const io_backends[] = {"auto", "io_uring", "epoll", NULL};
 static const char *const compressions[] = {"none", "snappy", "lz4", "zstd", NULL};
@@ -164,7 +163,8 @@ const cg_config_key cg_config_keys[] = {
      TODO("embedding")},
 
     /* [parsing] */
-    {"parsing", "languages", CG_CT_STRLIST, O(parsing.languages), LANGS, 1, 64, languages, 1, IMPL},
+    {"parsing", "languages", CG_CT_STRLIST, O(parsing.languages), LANGS, 1, 64, languages, 1,
+     TODO("indexing")},
     {R("parsing", "max_file_size", CG_CT_SIZE, parsing.max_file_size_bytes, "50MB", 1, 1 * GB),
      TODO("indexing")},
     {R("parsing", "max_files_per_project", CG_CT_INT, parsing.max_files_per_project, "100000", 1,
@@ -266,7 +266,7 @@ const cg_config_key cg_config_keys[] = {
      TODO("log field selection")},
     {R("logging", "log_file_path", CG_CT_STR, logging.log_file_path, "./data/logs/codegraph.log",
        STR_LEN),
-     TODO("log file output")},
+     IMPL},
     {R("logging", "max_file_size", CG_CT_SIZE, logging.max_file_size_bytes, "100MB", 1 * KB,
        1 * TB),
      TODO("log rotation")},
@@ -367,17 +367,18 @@ const cg_config_key cg_config_keys[] = {
     {R("health", "detailed_endpoint", CG_CT_STR, health.detailed_endpoint, "/api/v1/health",
        STR_LEN),
      IMPL},
-    {B("health", "check_database", health.check_database, "true"), HEALTH},
-    {B("health", "check_vector_search", health.check_vector_search, "true"), HEALTH},
-    {B("health", "check_file_system", health.check_file_system, "true"), HEALTH},
-    {B("health", "check_memory", health.check_memory, "true"), HEALTH},
-    {B("health", "check_external_services", health.check_external_services, "false"), HEALTH},
-    {R("health", "memory_threshold", CG_CT_FLOAT, health.memory_threshold, "0.9", 0, 1), HEALTH},
+    {B("health", "check_database", health.check_database, "true"), IMPL},
+    {B("health", "check_vector_search", health.check_vector_search, "true"), IMPL},
+    {B("health", "check_file_system", health.check_file_system, "true"), IMPL},
+    {B("health", "check_memory", health.check_memory, "true"), IMPL},
+    {B("health", "check_external_services", health.check_external_services, "false"),
+     TODO("external service checks")},
+    {R("health", "memory_threshold", CG_CT_FLOAT, health.memory_threshold, "0.9", 0, 1), IMPL},
     {R("health", "disk_space_threshold", CG_CT_FLOAT, health.disk_space_threshold, "0.85", 0, 1),
-     HEALTH},
+     IMPL},
     {R("health", "response_time_threshold", CG_CT_DURATION, health.response_time_threshold_ms, "1s",
        1, HOUR),
-     HEALTH},
+     IMPL},
 
     /* [development] */
     {B("development", "debug_mode", development.debug_mode, "false"), TODO("development mode")},
@@ -385,8 +386,7 @@ const cg_config_key cg_config_keys[] = {
      TODO("the playground")},
     {B("development", "enable_profiling", development.enable_profiling, "false"),
      TODO("profiling")},
-    {B("development", "log_requests", development.log_requests, "false"),
-     TODO("request body logging")},
+    {B("development", "log_requests", development.log_requests, "false"), IMPL},
     {B("development", "log_responses", development.log_responses, "false"),
      TODO("response body logging")},
     {B("development", "cors_permissive", development.cors_permissive, "false"), TODO("CORS")},

@@ -427,12 +427,20 @@ static int ml_close(tp *t, cg_buf *b, char q)
     return 1;
 }
 
+/* Hand the buffer's bytes to out (on failure the buffer is released). */
 static int str_take(tp *t, cg_buf *b, tkey *out)
 {
-    if (!cg_buf_ok(b)) return fail_oom(t);
-    if (b->len > CG_CONFIG_STR_MAX)
-        return fail(t, CG_ELIMIT, "string longer than %d bytes", CG_CONFIG_STR_MAX);
-    if (!b->data && cg_buf_reserve(b, 1) != 0) return fail_oom(t);
+    int rc = 0;
+    if (!cg_buf_ok(b))
+        rc = fail_oom(t);
+    else if (b->len > CG_CONFIG_STR_MAX)
+        rc = fail(t, CG_ELIMIT, "string longer than %d bytes", CG_CONFIG_STR_MAX);
+    else if (!b->data && cg_buf_reserve(b, 1) != 0)
+        rc = fail_oom(t);
+    if (rc) {
+        cg_buf_release(b);
+        return rc;
+    }
     b->data[b->len] = 0;
     out->s = b->data;
     out->len = b->len;
@@ -1273,22 +1281,80 @@ static void put_canon_str(cg_buf *b, const char *s, size_t n)
     cg_buf_putc(b, '"');
 }
 
+/* Digits (no point) and decimal exponent of a "%.*e" rendering; returns the digit count. */
+static int split_sci(const char *tmp, char *dig, int *exp10)
+{
+    int nd = 0;
+    for (; *tmp && *tmp != 'e'; tmp++)
+        if (*tmp != '.') dig[nd++] = *tmp;
+    *exp10 = atoi(tmp + 1);
+    return nd;
+}
+
+/* 1 when dig[0..nd) x 10^exp10 (as d.ddd) reads back as exactly v. */
+static int digits_roundtrip(double v, const char *dig, int nd, int exp10)
+{
+    char tmp[48];
+    snprintf(tmp, sizeof tmp, "%c.%.*se%d", dig[0], nd - 1, dig + 1, exp10);
+    return strtod(tmp, NULL) == v;
+}
+
+/*
+ * The other nd-digit neighbour of v: one unit up (dir > 0) or down in the last
+ * digit. Needed where the rounding interval of v is lopsided (v a power of two):
+ * there the nearest nd-digit decimal may miss it while the next one hits.
+ */
+static int neighbour(char *dig, int nd, int *exp10, int dir)
+{
+    int i = nd - 1;
+    if (dir > 0) {
+        while (i >= 0 && dig[i] == '9') dig[i--] = '0';
+        if (i < 0) {
+            dig[0] = '1';
+            ++*exp10;
+        } else {
+            dig[i]++;
+        }
+        return 1;
+    }
+    while (i >= 0 && dig[i] == '0') dig[i--] = '9';
+    if (i < 0 || (i == 0 && dig[0] == '1')) return 0; /* would lose a digit: give up */
+    dig[i]--;
+    return 1;
+}
+
+/*
+ * Shortest digits of v > 0 that read back as v and, among those, the closest to
+ * v — what Python's repr() prints (David Gay's shortest mode).
+ */
+static int shortest_digits(double v, char *dig, int *exp10)
+{
+    char tmp[40], alt[20];
+    int nd = 0;
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
+        nd = split_sci(tmp, dig, exp10);
+        double near = strtod(tmp, NULL);
+        if (near == v) break;
+        int e = *exp10;
+        memcpy(alt, dig, (size_t)nd);
+        if (neighbour(alt, nd, &e, near < v ? 1 : -1) && digits_roundtrip(v, alt, nd, e)) {
+            memcpy(dig, alt, (size_t)nd);
+            *exp10 = e;
+            break;
+        }
+    }
+    while (nd > 1 && dig[nd - 1] == '0') nd--;
+    return nd;
+}
+
 /* Python's repr() of a finite, non-zero double. */
 static void put_float_repr(cg_buf *b, double v)
 {
-    char tmp[40], dig[20];
-    int prec;
-    for (prec = 1; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
-        if (strtod(tmp, NULL) == v) break;
-    }
-    const char *p = tmp;
-    if (*p == '-') cg_buf_putc(b, *p++);
-    int nd = 0;
-    for (; *p && *p != 'e'; p++)
-        if (*p != '.') dig[nd++] = *p;
-    while (nd > 1 && dig[nd - 1] == '0') nd--;
-    int exp = atoi(p + 1);
+    char dig[20];
+    int exp;
+    if (v < 0) cg_buf_putc(b, '-');
+    int nd = shortest_digits(fabs(v), dig, &exp);
     if (exp >= -4 && exp < 16) {
         if (exp < 0) {
             cg_buf_puts(b, "0.");

@@ -12,6 +12,22 @@
  * pass cg_reactor_port(reactor0) as the port of the others, so all of them join the same
  * SO_REUSEPORT group.
  *
+ * Contract details the header leaves open:
+ *  * cg_reactor_run is called once per reactor. With io_uring it builds the ring on the
+ *    calling thread (which becomes the ring's single issuer).
+ *  * A connection refused by on_open (NULL) gets what on_open wrote, a graceful close, and
+ *    no on_close. After cg_rconn_close only on_close is delivered; cg_rconn_write then
+ *    returns -EPIPE. A graceful close gives up after CG_REACTOR_CLOSE_IDLE_MS without
+ *    progress (on_close err -ETIMEDOUT) and lingers at most CG_REACTOR_LINGER_MS for the
+ *    peer's FIN after our own.
+ *  * Peer EOF: queued output is still flushed, then the connection closes (err 0).
+ *  * On cg_reactor_stop the loop stops accepting, aborts the remaining connections (on_close
+ *    with -ECANCELED, on the reactor thread) and waits for their operations to finish
+ *    before cg_reactor_run returns. cg_reactor_destroy closes whatever is still left (then
+ *    on_close runs on the destroying thread) and runs the messages still queued, so jobs
+ *    completing into a stopped reactor are not lost: destroy the pool before the reactors.
+ *  * cg_reactor_conn_count and the read-only getters may be called from any thread.
+ *
  * Backend choice: CG_IO_URING or CG_IO_AUTO try io_uring first. AUTO falls back to epoll
  * when the ring cannot be set up (Docker's default seccomp profile answers EPERM/ENOSYS),
  * logging a warning. For tests, CG_REACTOR_FORCE_URING_FAIL=1 in the environment makes the
@@ -57,7 +73,10 @@ cg_io_backend cg_reactor_backend(const cg_reactor *r) { return r->backend; }
 int cg_reactor_port(const cg_reactor *r) { return r->port; }
 int cg_reactor_index(const cg_reactor *r) { return r->index; }
 void *cg_reactor_user(const cg_reactor *r) { return r->user; }
-int cg_reactor_conn_count(const cg_reactor *r) { return r->live; }
+int cg_reactor_conn_count(const cg_reactor *r)
+{
+    return atomic_load_explicit(&r->live, memory_order_relaxed);
+}
 uint64_t cg_reactor_now_ms(const cg_reactor *r) { return r->now_ms; }
 cg_reactor *cg_rconn_reactor(const cg_rconn *c) { return c->r; }
 
@@ -204,6 +223,7 @@ int cg_reactor_create(cg_reactor **out, const cg_reactor_options *opt,
     r->listen_fd = r->wake_fd = -1;
     atomic_init(&r->mbox, NULL);
     atomic_init(&r->stop, 0);
+    atomic_init(&r->live, 0);
     r->slots = calloc(CG_REACTOR_CONN_SLOTS_INIT, sizeof *r->slots);
     if (!r->slots) goto fail;
     r->nslots = CG_REACTOR_CONN_SLOTS_INIT;
@@ -310,7 +330,7 @@ static cg_rconn *conn_alloc(cg_reactor *r)
     c->ud = NULL;
     c->out_off = 0;
     c->deadline_ms = 0;
-    r->live++;
+    atomic_fetch_add_explicit(&r->live, 1, memory_order_relaxed);
     return c;
 }
 
@@ -336,7 +356,7 @@ static void conn_free(cg_reactor *r, cg_rconn *c)
     c->gen++;
     c->todo_next = r->free_list;
     r->free_list = c;
-    r->live--;
+    atomic_fetch_sub_explicit(&r->live, 1, memory_order_relaxed);
 }
 
 /* ------------------------------------------------------------------ core services */
@@ -364,10 +384,11 @@ static void reactor_todo_run(cg_reactor *r)
     }
 }
 
+/* The stash is left alone here: this may run inside on_data delivering the stash itself.
+ * cg_reactor_conn_prepare drops it afterwards. */
 static void conn_enter_closing(cg_reactor *r, cg_rconn *c)
 {
     c->flags |= CF_CLOSING;
-    buf_trim(&c->stash); /* nothing is delivered any more */
     cg_reactor_timer_set(r, c, r->now_ms + CG_REACTOR_CLOSE_IDLE_MS);
     cg_reactor_todo_add(r, c);
 }
@@ -477,6 +498,8 @@ int cg_reactor_conn_prepare(cg_reactor *r, cg_rconn *c)
     if (!(c->flags & quiet) && c->stash.len) {
         r->h.on_data(r, c, c->ud, c->stash.data, c->stash.len);
         buf_trim(&c->stash);
+    } else if ((c->flags & (CF_CLOSING | CF_FINAL)) && c->stash.len) {
+        buf_trim(&c->stash); /* closing: nothing is delivered any more */
     }
     if ((c->flags & CF_EOF) && !(c->flags & (CF_CLOSING | CF_FINAL)) && !c->stash.len)
         conn_enter_closing(r, c);
@@ -702,7 +725,7 @@ static void reactor_teardown(cg_reactor *r)
     reactor_todo_run(r);
     cg_reactor_clock(r);
     uint64_t until = r->now_ms + CG_REACTOR_TEARDOWN_MS;
-    while ((r->live > 0 || r->ops->busy(r)) && r->now_ms < until) {
+    while ((cg_reactor_conn_count(r) > 0 || r->ops->busy(r)) && r->now_ms < until) {
         if (r->ops->turn(r, r->todo_head != NULL) < 0) break;
         cg_reactor_mbox_drain(r);
         reactor_todo_run(r);

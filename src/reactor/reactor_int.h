@@ -4,8 +4,9 @@
  *
  * DESIGN (connection life cycle, common to both backends)
  *
- *   accept ──► OPEN ──(cg_rconn_close(c,0) | peer EOF)──► CLOSING ──► FINAL ──► freed
- *                 └──────────(cg_rconn_close(c,1) | I/O error)───────────┘
+ *   accept --> OPEN --(cg_rconn_close(c,0) | peer EOF)--> CLOSING --> FINAL --> freed
+ *                |                                                  ^
+ *                +-------(cg_rconn_close(c,1) | I/O error)----------+
  *
  *   OPEN     on_data / on_drain / on_timeout are delivered. Reads may be paused.
  *   CLOSING  (CF_CLOSING) graceful: nothing is delivered any more; incoming bytes are read and
@@ -172,7 +173,7 @@ struct cg_reactor {
     cg_rconn **slots;
     uint32_t nslots, slots_used;
     cg_rconn *free_list;
-    int live;
+    atomic_int live;          /* written by the loop only; atomic so others may read it */
     cg_rconn *todo_head, *todo_tail;
     /* timing wheel */
     cg_rconn *wheel[CG_REACTOR_WHEEL_SLOTS];

@@ -4,8 +4,9 @@
  * One ring per reactor, built by cg_reactor_run on the reactor thread (cg_reactor_create only
  * checks with a throw-away ring that io_uring is allowed; see uring_init for why). Set-up
  * tries, in order, SINGLE_ISSUER|DEFER_TASKRUN, COOP_TASKRUN|SINGLE_ISSUER, COOP_TASKRUN and
- * plain flags, dropping what the kernel answers -EINVAL to. Connections use a multishot recv with a provided-buffer ring
- * (CG_REACTOR_RECV_BUF_COUNT buffers of CG_REACTOR_RECV_BUF_SIZE, group 0) and one
+ * plain flags, dropping what the kernel answers -EINVAL to. Connections use a multishot
+ * recv with a provided-buffer ring (CG_REACTOR_RECV_BUF_COUNT buffers of
+ * CG_REACTOR_RECV_BUF_SIZE, group 0) and one
  * IORING_OP_SEND at a time; the listener a multishot accept; the mailbox a read on the
  * eventfd; the tick a timeout SQE. Every loop turn is exactly one
  * io_uring_submit_and_wait (plus an io_uring_submit only if the SQ ring fills up), then

@@ -226,6 +226,10 @@ double cg_server_uptime_s(const cg_server *s)
 void cg_server_destroy(cg_server *s)
 {
     if (!s) return;
+    /* The pool first: its last completions are posted to the (stopped) reactors, whose
+     * destroy runs what is left in their mailboxes. */
+    if (s->pool) cg_pool_destroy(s->pool);
+    s->pool = NULL;
     for (int i = 0; s->rctx && i < s->n_reactors; i++) {
         if (s->rctx[i].reactor) cg_reactor_destroy(s->rctx[i].reactor);
         cg_buf_release(&s->rctx[i].scratch);

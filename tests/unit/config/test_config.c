@@ -209,8 +209,9 @@ CG_TEST(bad_values_are_errors_naming_key_and_reason)
     CG_CHECK_EQ_INT(c.server.timeout_ms, 30000);
     CG_CHECK_EQ_INT(c.parsing.languages.n, 15);
     /* a section that is not a table */
-    CG_CHECK_EQ_INT(apply(&c, "server = 1\n", &d), CG_ECONFIG);
-    CG_CHECK(has_diag(&d, 1, "server", "expected a table [server]"));
+    CG_CHECK_EQ_INT(apply(&c, "server = 1\n[[parsing]]\n", &d), CG_ECONFIG);
+    CG_CHECK(has_diag(&d, 1, "server", "expected a table [server], found an integer"));
+    CG_CHECK(has_diag(&d, 1, "parsing", "expected a table [parsing], found an array"));
     /* a TOML syntax error names the source and the line */
     CG_CHECK_EQ_INT(apply(&c, "[server]\nport = 80 80\n", &d), CG_ECONFIG);
     CG_CHECK(has_diag(&d, 1, "test.toml", "expected a newline"));
