@@ -113,8 +113,8 @@ install_npm() {
   mkdir -p "$NPM_DIR"
   [ -f "$NPM_DIR/package.json" ] || echo '{"name":"codegraph-vendor","private":true}' \
     >"$NPM_DIR/package.json"
-  (cd "$NPM_DIR" && npm install --no-audit --no-fund --ignore-scripts --legacy-peer-deps --save-exact \
-    --loglevel=error "${NPM_PACKAGES[@]}" >/dev/null)
+  (cd "$NPM_DIR" && npm install --no-audit --no-fund --ignore-scripts --legacy-peer-deps \
+    --save-exact --loglevel=error "${NPM_PACKAGES[@]}" >/dev/null)
   stamp_set npm "$want"
 }
 

@@ -13,10 +13,10 @@
 #include <stdint.h>
 
 typedef struct cg_buf {
-    char *data;  /**< bytes; NUL-terminated after every append (not counted in len) */
-    size_t len;  /**< bytes used */
-    size_t cap;  /**< bytes allocated */
-    int oom;     /**< set when a grow failed; later appends are no-ops */
+    char *data; /**< bytes; NUL-terminated after every append (not counted in len) */
+    size_t len; /**< bytes used */
+    size_t cap; /**< bytes allocated */
+    int oom;    /**< set when a grow failed; later appends are no-ops */
 } cg_buf;
 
 /** Empty buffer, no allocation. */
@@ -28,9 +28,17 @@ int cg_buf_reserve(cg_buf *b, size_t n);
 /** Drop the first `n` bytes (memmove); used for consumed input. */
 void cg_buf_consume(cg_buf *b, size_t n);
 /** len = 0, keep the memory. */
-static inline void cg_buf_reset(cg_buf *b) { b->len = 0; if (b->data) b->data[0] = 0; b->oom = 0; }
+static inline void cg_buf_reset(cg_buf *b)
+{
+    b->len = 0;
+    if (b->data) b->data[0] = 0;
+    b->oom = 0;
+}
 /** 1 when no append has failed. */
-static inline int cg_buf_ok(const cg_buf *b) { return !b->oom; }
+static inline int cg_buf_ok(const cg_buf *b)
+{
+    return !b->oom;
+}
 
 void cg_buf_append(cg_buf *b, const void *p, size_t n);
 void cg_buf_puts(cg_buf *b, const char *s);
@@ -41,7 +49,8 @@ void cg_buf_put_u64(cg_buf *b, uint64_t v);
 void cg_buf_put_i64(cg_buf *b, int64_t v);
 /** A double as JSON/Prometheus accept it (shortest round-trip, "NaN"/"+Inf" spelled out). */
 void cg_buf_put_double(cg_buf *b, double v);
-/** `"…"` with JSON escaping of s[0..n) (control chars, quotes, backslash; invalid UTF-8 → U+FFFD). */
+/** `"…"` with JSON escaping of s[0..n) (control chars, quotes, backslash; invalid UTF-8 → U+FFFD).
+ */
 void cg_buf_put_json_str(cg_buf *b, const char *s, size_t n);
 
 #endif

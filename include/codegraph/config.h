@@ -32,27 +32,27 @@ typedef struct cg_histbuckets {
 typedef enum { CG_IO_AUTO = 0, CG_IO_URING = 1, CG_IO_EPOLL = 2 } cg_io_backend;
 
 typedef struct cg_config_server {
-    char *host;                 /**< "127.0.0.1" */
-    int port;                   /**< 8000; 0 = ephemeral (tests) */
-    int workers;                /**< 0 = number of cores */
-    int max_connections;        /**< 1000 */
-    int64_t timeout_ms;         /**< request timeout, 30s; also header/body read timeout */
-    int64_t keep_alive_ms;      /**< idle keep-alive timeout, 75s */
+    char *host;            /**< "127.0.0.1" */
+    int port;              /**< 8000; 0 = ephemeral (tests) */
+    int workers;           /**< 0 = number of cores */
+    int max_connections;   /**< 1000 */
+    int64_t timeout_ms;    /**< request timeout, 30s; also header/body read timeout */
+    int64_t keep_alive_ms; /**< idle keep-alive timeout, 75s */
     int cors_enabled;
     cg_strlist cors_origins, cors_methods, cors_headers;
-    int cors_max_age;           /**< seconds */
-    cg_io_backend io_backend;   /**< auto|io_uring|epoll */
-    int64_t drain_timeout_ms;   /**< SIGTERM drain bound, 20s */
+    int cors_max_age;         /**< seconds */
+    cg_io_backend io_backend; /**< auto|io_uring|epoll */
+    int64_t drain_timeout_ms; /**< SIGTERM drain bound, 20s */
 } cg_config_server;
 
 typedef struct cg_config_database {
-    char *path;                 /**< "./data/rocks.db" */
+    char *path; /**< "./data/rocks.db" */
     int cache_size_mb, write_buffer_size_mb, max_write_buffer_number, max_open_files;
     int enable_statistics, max_background_jobs;
     int level0_file_num_compaction_trigger, level0_slowdown_writes_trigger;
     int level0_stop_writes_trigger;
     uint64_t target_file_size_base, max_bytes_for_level_base;
-    char *compression_type;     /**< none|snappy|lz4|zstd */
+    char *compression_type; /**< none|snappy|lz4|zstd */
     int compression_level;
     char *bottommost_compression_type;
     int backup_enabled;
@@ -62,9 +62,9 @@ typedef struct cg_config_database {
 
 typedef struct cg_config_vector {
     int enabled;
-    char *index_type;           /**< hnsw|ivf|flat */
+    char *index_type; /**< hnsw|ivf|flat */
     int dimension;
-    char *metric;               /**< cosine|l2|inner_product */
+    char *metric; /**< cosine|l2|inner_product */
     int hnsw_m, hnsw_ef_construction, hnsw_ef_search;
     int64_t hnsw_max_elements;
     int ivf_nlist, ivf_nprobe;
@@ -77,19 +77,25 @@ typedef struct cg_config_parsing {
     uint64_t max_file_size_bytes;
     int max_files_per_project, max_line_length, encoding_detection;
     cg_strlist ignore_patterns;
-    cg_strlist allowed_roots;   /**< default: the working directory */
-    struct { int parse_tests, parse_benchmarks, parse_examples, extract_docs; } rust;
-    struct { int parse_notebooks, parse_stubs, extract_docstrings; } python;
-    struct { int parse_jsx, parse_vue, parse_typescript; } javascript;
+    cg_strlist allowed_roots; /**< default: the working directory */
+    struct {
+        int parse_tests, parse_benchmarks, parse_examples, extract_docs;
+    } rust;
+    struct {
+        int parse_notebooks, parse_stubs, extract_docstrings;
+    } python;
+    struct {
+        int parse_jsx, parse_vue, parse_typescript;
+    } javascript;
 } cg_config_parsing;
 
 typedef struct cg_config_mcp {
     int enabled;
-    char *endpoint;             /**< "/mcp" */
+    char *endpoint;                  /**< "/mcp" */
     uint64_t max_request_size_bytes; /**< 10MB; also the server's request-body max */
     int max_concurrent_requests;
     int64_t request_timeout_ms;
-    int rate_limit;             /**< requests per minute per client */
+    int rate_limit; /**< requests per minute per client */
     int enable_streaming, enable_tools, enable_resources, enable_prompts;
 } cg_config_mcp;
 
@@ -99,7 +105,7 @@ typedef struct cg_config_security {
     int admin_api_key_required;
     cg_strlist api_keys, admin_api_keys; /**< secrets: never logged */
     int jwt_enabled;
-    char *jwt_secret, *jwt_algorithm;    /**< jwt_secret is a secret */
+    char *jwt_secret, *jwt_algorithm; /**< jwt_secret is a secret */
     int64_t jwt_expiration_ms;
     int jwt_refresh_enabled;
     int rate_limiting, rate_limit_global, rate_limit_per_client, rate_limit_burst;
@@ -120,7 +126,7 @@ typedef struct cg_config_logging {
 
 typedef struct cg_config_metrics {
     int enabled;
-    char *endpoint;             /**< "/metrics" */
+    char *endpoint; /**< "/metrics" */
     int include_system_metrics, include_custom_metrics;
     int64_t collection_interval_ms;
     cg_histbuckets histogram_buckets;
@@ -140,8 +146,8 @@ typedef struct cg_config_performance {
     int64_t result_cache_ttl_ms;
     int batch_size, max_batch_size;
     int64_t batch_timeout_ms;
-    int pool_threads;           /**< thread-pool size; 0 = number of cores */
-    int pool_queue_max;         /**< bounded job queue */
+    int pool_threads;   /**< thread-pool size; 0 = number of cores */
+    int pool_queue_max; /**< bounded job queue */
 } cg_config_performance;
 
 typedef struct cg_config_health {
@@ -170,12 +176,12 @@ typedef struct cg_config {
     cg_config_performance performance;
     cg_config_health health;
     cg_config_development development;
-    char *source_path;          /**< file it was loaded from, or NULL (defaults only) */
+    char *source_path; /**< file it was loaded from, or NULL (defaults only) */
 } cg_config;
 
 /** One problem found while loading: key ("server.port"), reason, line (0 if none). */
 typedef struct cg_config_diag {
-    int is_error;               /**< 1 error (load fails), 0 warning */
+    int is_error; /**< 1 error (load fails), 0 warning */
     char key[128];
     char msg[384];
     int line;

@@ -27,30 +27,43 @@
 #include "codegraph/limits.h"
 
 typedef enum {
-    CG_HTTP_GET, CG_HTTP_HEAD, CG_HTTP_POST, CG_HTTP_PUT, CG_HTTP_DELETE,
-    CG_HTTP_PATCH, CG_HTTP_OPTIONS, CG_HTTP_OTHER, CG_HTTP_METHOD_COUNT
+    CG_HTTP_GET,
+    CG_HTTP_HEAD,
+    CG_HTTP_POST,
+    CG_HTTP_PUT,
+    CG_HTTP_DELETE,
+    CG_HTTP_PATCH,
+    CG_HTTP_OPTIONS,
+    CG_HTTP_OTHER,
+    CG_HTTP_METHOD_COUNT
 } cg_http_method;
 
 typedef struct cg_http_header {
-    const char *name;  size_t name_len;   /**< as sent (compare case-insensitively) */
-    const char *value; size_t value_len;  /**< OWS trimmed */
+    const char *name;
+    size_t name_len; /**< as sent (compare case-insensitively) */
+    const char *value;
+    size_t value_len; /**< OWS trimmed */
 } cg_http_header;
 
 typedef struct cg_http_request {
     cg_http_method method;
-    const char *method_str;  size_t method_len;
-    const char *target;      size_t target_len;   /**< origin-form as sent */
-    const char *path;        size_t path_len;     /**< target up to '?' */
-    const char *query;       size_t query_len;    /**< after '?', may be empty */
-    int version_minor;                            /**< 0 or 1 */
+    const char *method_str;
+    size_t method_len;
+    const char *target;
+    size_t target_len; /**< origin-form as sent */
+    const char *path;
+    size_t path_len; /**< target up to '?' */
+    const char *query;
+    size_t query_len;  /**< after '?', may be empty */
+    int version_minor; /**< 0 or 1 */
     cg_http_header headers[CG_HTTP_HEADERS_COUNT_MAX];
     int n_headers;
-    size_t head_len;           /**< bytes of request line + headers + final CRLF */
-    int64_t content_length;    /**< -1 when absent */
-    int chunked;               /**< Transfer-Encoding: chunked */
-    int keep_alive;            /**< after Connection header and version defaults */
-    int expect_continue;       /**< Expect: 100-continue */
-    const char *body;          /**< set by the caller once the body is complete */
+    size_t head_len;        /**< bytes of request line + headers + final CRLF */
+    int64_t content_length; /**< -1 when absent */
+    int chunked;            /**< Transfer-Encoding: chunked */
+    int keep_alive;         /**< after Connection header and version defaults */
+    int expect_continue;    /**< Expect: 100-continue */
+    const char *body;       /**< set by the caller once the body is complete */
     size_t body_len;
 } cg_http_request;
 
@@ -74,8 +87,8 @@ void cg_http_limits_default(cg_http_limits *l, uint64_t body_max);
  * was split. Line limits count the bytes before the CRLF; the total counts every head
  * byte, leading empty lines and the final CRLF included.
  */
-int cg_http_parse_head(cg_http_request *req, const char *buf, size_t len,
-                       const cg_http_limits *lim, size_t *scan_from);
+int cg_http_parse_head(cg_http_request *req, const char *buf, size_t len, const cg_http_limits *lim,
+                       size_t *scan_from);
 
 /** Find a header (case-insensitive); NULL if absent. */
 const cg_http_header *cg_http_find_header(const cg_http_request *req, const char *name);
@@ -83,11 +96,11 @@ const cg_http_header *cg_http_find_header(const cg_http_request *req, const char
 /** Incremental, in-place chunked-body decoder (trailers are parsed and discarded). */
 typedef struct cg_http_chunked {
     int state;
-    uint64_t chunk_left;   /**< bytes left in the current chunk */
-    uint64_t total;        /**< decoded bytes so far */
-    size_t ext_len;        /**< chunk-extension bytes seen in this size line */
-    size_t line_len;       /**< bytes in the current size/trailer line */
-    size_t trailer_len;    /**< bytes of the trailer section so far */
+    uint64_t chunk_left; /**< bytes left in the current chunk */
+    uint64_t total;      /**< decoded bytes so far */
+    size_t ext_len;      /**< chunk-extension bytes seen in this size line */
+    size_t line_len;     /**< bytes in the current size/trailer line */
+    size_t trailer_len;  /**< bytes of the trailer section so far */
 } cg_http_chunked;
 
 void cg_http_chunked_init(cg_http_chunked *d);
@@ -111,8 +124,7 @@ const char *cg_http_method_name(cg_http_method m);
  *  `extra_headers` is raw "Name: value\r\n" lines or NULL. `head_only` (HEAD) writes the
  *  headers with the body's Content-Length but no body. 1xx writes only the status line
  *  and `extra_headers`; 204 and 304 get no Content-Type, Content-Length or body. */
-void cg_http_response(cg_buf *out, int status, const char *content_type,
-                      const char *extra_headers, const char *body, size_t body_len,
-                      int keep_alive, int head_only);
+void cg_http_response(cg_buf *out, int status, const char *content_type, const char *extra_headers,
+                      const char *body, size_t body_len, int keep_alive, int head_only);
 
 #endif

@@ -9,21 +9,21 @@
 #define CODEGRAPH_LIMITS_H
 
 /* ---- HTTP framing (exact statuses in http.h) ---- */
-#define CG_HTTP_REQUEST_LINE_MAX (8 * 1024)  /**< longer request line → 414 */
-#define CG_HTTP_HEADER_LINE_MAX (8 * 1024)   /**< one longer header line → 431 */
-#define CG_HTTP_HEADERS_TOTAL_MAX (32 * 1024) /**< all header bytes → 431 */
-#define CG_HTTP_HEADERS_COUNT_MAX 100        /**< more header fields → 431 */
+#define CG_HTTP_REQUEST_LINE_MAX (8 * 1024)            /**< longer request line → 414 */
+#define CG_HTTP_HEADER_LINE_MAX (8 * 1024)             /**< one longer header line → 431 */
+#define CG_HTTP_HEADERS_TOTAL_MAX (32 * 1024)          /**< all header bytes → 431 */
+#define CG_HTTP_HEADERS_COUNT_MAX 100                  /**< more header fields → 431 */
 #define CG_HTTP_BODY_MAX_DEFAULT (10ull * 1024 * 1024) /**< server body max when unset */
-#define CG_HTTP_CHUNK_EXT_MAX 1024           /**< bytes of chunk extensions per chunk */
-#define CG_HTTP_PIPELINE_MAX 64              /**< parsed-but-unanswered requests/conn */
+#define CG_HTTP_CHUNK_EXT_MAX 1024                     /**< bytes of chunk extensions per chunk */
+#define CG_HTTP_PIPELINE_MAX 64                        /**< parsed-but-unanswered requests/conn */
 #define CG_HTTP_OUT_HIGH_WATER (1024 * 1024) /**< stop reading while this much is unsent */
 
 /* ---- reactor ---- */
-#define CG_REACTOR_WORKERS_MAX 256        /**< [server] workers upper bound */
-#define CG_REACTOR_RECV_BUF_SIZE 16384    /**< bytes per provided recv buffer */
-#define CG_REACTOR_RECV_BUF_COUNT 1024    /**< provided buffers per reactor (power of 2) */
-#define CG_REACTOR_RING_ENTRIES 4096      /**< SQ entries per io_uring */
-#define CG_REACTOR_TIMER_RES_MS 50        /**< connection timer resolution */
+#define CG_REACTOR_WORKERS_MAX 256     /**< [server] workers upper bound */
+#define CG_REACTOR_RECV_BUF_SIZE 16384 /**< bytes per provided recv buffer */
+#define CG_REACTOR_RECV_BUF_COUNT 1024 /**< provided buffers per reactor (power of 2) */
+#define CG_REACTOR_RING_ENTRIES 4096   /**< SQ entries per io_uring */
+#define CG_REACTOR_TIMER_RES_MS 50     /**< connection timer resolution */
 #define CG_REACTOR_LISTEN_BACKLOG 4096
 #define CG_CONN_MAX_DEFAULT 10000
 
@@ -38,7 +38,7 @@
 #define CG_CONFIG_NEST_MAX 16            /**< array/table nesting depth */
 
 /* ---- misc ---- */
-#define CG_REQUEST_ID_LEN 16   /**< hex chars in a request id */
+#define CG_REQUEST_ID_LEN 16              /**< hex chars in a request id */
 #define CG_DRAIN_TIMEOUT_MS_DEFAULT 20000 /**< SIGTERM drain bound (below k8s' 30 s) */
 #define CG_LOG_LINE_MAX 8192
 

@@ -11,7 +11,14 @@
 
 #include <stdint.h>
 
-typedef enum { CG_LOG_TRACE, CG_LOG_DEBUG, CG_LOG_INFO, CG_LOG_WARN, CG_LOG_ERROR, CG_LOG_OFF } cg_log_level;
+typedef enum {
+    CG_LOG_TRACE,
+    CG_LOG_DEBUG,
+    CG_LOG_INFO,
+    CG_LOG_WARN,
+    CG_LOG_ERROR,
+    CG_LOG_OFF
+} cg_log_level;
 typedef enum { CG_LOG_JSON, CG_LOG_PRETTY, CG_LOG_COMPACT } cg_log_format;
 
 /** Set level, format and output fd (1 stdout, 2 stderr, or an open file). Thread-safe. */

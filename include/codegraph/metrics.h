@@ -22,13 +22,13 @@
 
 #include "codegraph/buf.h"
 
-#define CG_METRICS_SHARDS_MAX 260       /**< writer threads (reactors + "other", with slack) */
-#define CG_METRICS_ROUTES_MAX 128       /**< route templates (endpoint label values) */
-#define CG_METRICS_BUCKETS_MAX 32       /**< histogram upper bounds (config holds up to 32) */
-#define CG_METRICS_IDS_MAX 256          /**< registered counters + gauges + gauge callbacks */
-#define CG_METRICS_NAME_MAX 128         /**< bytes in a metric or label name */
-#define CG_METRICS_LABEL_VALUE_MAX 128  /**< bytes in a label value (routes, build info) */
-#define CG_METRICS_HELP_MAX 256         /**< bytes in a HELP text */
+#define CG_METRICS_SHARDS_MAX 260      /**< writer threads (reactors + "other", with slack) */
+#define CG_METRICS_ROUTES_MAX 128      /**< route templates (endpoint label values) */
+#define CG_METRICS_BUCKETS_MAX 32      /**< histogram upper bounds (config holds up to 32) */
+#define CG_METRICS_IDS_MAX 256         /**< registered counters + gauges + gauge callbacks */
+#define CG_METRICS_NAME_MAX 128        /**< bytes in a metric or label name */
+#define CG_METRICS_LABEL_VALUE_MAX 128 /**< bytes in a label value (routes, build info) */
+#define CG_METRICS_HELP_MAX 256        /**< bytes in a HELP text */
 
 typedef struct cg_metrics cg_metrics;
 
@@ -59,11 +59,11 @@ void cg_metrics_request(cg_metrics *m, int shard, int route, int method, int sta
  * family (rendered together, HELP/TYPE once; the first registration's help wins).
  * Returns the id (>= 0), CG_EINVAL (invalid/duplicate/clashing name) or CG_ELIMIT.
  */
-int cg_metrics_counter(cg_metrics *m, const char *name, const char *help,
-                       const char *label_name, const char *label_value);
+int cg_metrics_counter(cg_metrics *m, const char *name, const char *help, const char *label_name,
+                       const char *label_value);
 /** Register a gauge series (name must not end in "_total"); same rules as counters. */
-int cg_metrics_gauge(cg_metrics *m, const char *name, const char *help,
-                     const char *label_name, const char *label_value);
+int cg_metrics_gauge(cg_metrics *m, const char *name, const char *help, const char *label_name,
+                     const char *label_value);
 /** Add `v` to counter `id` on `shard` (relaxed atomic; the shard's owner thread). A negative
  *  id (a registration that failed) is a no-op; any other id must be a registered counter. */
 void cg_metrics_add(cg_metrics *m, int shard, int id, uint64_t v);
@@ -71,8 +71,8 @@ void cg_metrics_add(cg_metrics *m, int shard, int id, uint64_t v);
 void cg_metrics_gauge_set(cg_metrics *m, int id, double v);
 /** Register a gauge whose value `fn(ud)` is computed at scrape time (from the scraping
  *  thread: fn must be thread-safe). Returns the id or a CG_E* code as for gauges. */
-int cg_metrics_gauge_fn(cg_metrics *m, const char *name, const char *help,
-                        double (*fn)(void *ud), void *ud);
+int cg_metrics_gauge_fn(cg_metrics *m, const char *name, const char *help, double (*fn)(void *ud),
+                        void *ud);
 
 /** Labels of codegraph_build_info (copied, truncated to CG_METRICS_LABEL_VALUE_MAX - 1).
  *  Until called: the compiled-in version/commit and io_backend="unknown". */

@@ -16,13 +16,13 @@
 typedef struct cg_pool cg_pool;
 
 typedef struct cg_job {
-    cg_msg msg;                          /**< must stay first: posted back to `owner` */
-    void (*run)(struct cg_job *j);       /**< on a pool thread */
-    void (*done)(struct cg_job *j);      /**< on the owner reactor thread (or pool thread if
-                                              owner is NULL); may be NULL */
-    cg_reactor *owner;                   /**< reactor to complete on, or NULL */
-    struct cg_job *next;                 /**< intrusive queue link */
-    int status;                          /**< free for the job's use (result code) */
+    cg_msg msg;                     /**< must stay first: posted back to `owner` */
+    void (*run)(struct cg_job *j);  /**< on a pool thread */
+    void (*done)(struct cg_job *j); /**< on the owner reactor thread (or pool thread if
+                                         owner is NULL); may be NULL */
+    cg_reactor *owner;              /**< reactor to complete on, or NULL */
+    struct cg_job *next;            /**< intrusive queue link */
+    int status;                     /**< free for the job's use (result code) */
 } cg_job;
 
 /** Start `threads` threads (0 = cores) with a queue of at most `queue_max` jobs. */

@@ -48,17 +48,16 @@ typedef struct cg_reactor_handler {
 } cg_reactor_handler;
 
 typedef struct cg_reactor_options {
-    const char *host;          /**< bind address (IPv4 or IPv6 literal) */
-    int port;                  /**< 0 = ephemeral: the first reactor picks, the rest reuse it */
-    cg_io_backend backend;     /**< AUTO tries io_uring, falls back to epoll when refused */
-    int index;                 /**< worker number, for logs and metrics */
-    int listen_fd;             /**< -1 = create our own SO_REUSEPORT socket; else use this */
-    void *user;                /**< returned by cg_reactor_user */
+    const char *host;      /**< bind address (IPv4 or IPv6 literal) */
+    int port;              /**< 0 = ephemeral: the first reactor picks, the rest reuse it */
+    cg_io_backend backend; /**< AUTO tries io_uring, falls back to epoll when refused */
+    int index;             /**< worker number, for logs and metrics */
+    int listen_fd;         /**< -1 = create our own SO_REUSEPORT socket; else use this */
+    void *user;            /**< returned by cg_reactor_user */
 } cg_reactor_options;
 
 /** Create a reactor (does not start its thread). 0 or -errno / CG_E*. */
-int cg_reactor_create(cg_reactor **out, const cg_reactor_options *opt,
-                      const cg_reactor_handler *h);
+int cg_reactor_create(cg_reactor **out, const cg_reactor_options *opt, const cg_reactor_handler *h);
 /** Run the loop on the calling thread until cg_reactor_stop. Returns 0 or -errno. */
 int cg_reactor_run(cg_reactor *r);
 /** Ask the loop to return (thread-safe, async-signal-unsafe). */

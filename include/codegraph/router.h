@@ -23,19 +23,23 @@ struct cg_req;
 typedef enum { CG_ROUTE_OPEN, CG_ROUTE_USER, CG_ROUTE_ADMIN } cg_route_access;
 
 typedef struct cg_route {
-    unsigned methods;        /**< bit mask of (1u << cg_http_method) */
-    const char *tmpl;        /**< path template */
+    unsigned methods; /**< bit mask of (1u << cg_http_method) */
+    const char *tmpl; /**< path template */
     void (*handler)(struct cg_req *rq);
     cg_route_access access;
-    const char *summary;     /**< one line, for docs */
+    const char *summary; /**< one line, for docs */
 } cg_route;
 
 typedef struct cg_route_match {
-    int route;               /**< index in the table, or -1 */
-    int status;              /**< 0 matched, 404, or 405 */
-    unsigned allow;          /**< methods allowed on this path (for 405 / OPTIONS) */
-    struct { const char *name; size_t name_len; const char *val; size_t val_len; }
-        params[CG_ROUTE_PARAMS_MAX];
+    int route;      /**< index in the table, or -1 */
+    int status;     /**< 0 matched, 404, or 405 */
+    unsigned allow; /**< methods allowed on this path (for 405 / OPTIONS) */
+    struct {
+        const char *name;
+        size_t name_len;
+        const char *val;
+        size_t val_len;
+    } params[CG_ROUTE_PARAMS_MAX];
     int n_params;
 } cg_route_match;
 

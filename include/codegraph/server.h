@@ -39,11 +39,11 @@ typedef struct cg_req {
     struct cg_conn *conn;
     const cg_http_request *http;
     cg_route_match match;
-    int shard;                              /**< reactor index (metrics shard) */
+    int shard; /**< reactor index (metrics shard) */
     char request_id[CG_REQUEST_ID_LEN + 1];
     uint64_t start_ns;
     int responded, deferred, status;
-    cg_buf *body;                           /**< scratch for building the response body */
+    cg_buf *body; /**< scratch for building the response body */
 } cg_req;
 
 /** Create the server from a loaded config (ownership of `cfg` moves to the server). On
@@ -61,8 +61,8 @@ const cg_config *cg_server_config(const cg_server *s);
 double cg_server_uptime_s(const cg_server *s);
 
 /** Answer with a body. `extra_headers`: raw "Name: v\r\n" lines or NULL. */
-void cg_req_respond(cg_req *rq, int status, const char *content_type, const char *body,
-                    size_t len, const char *extra_headers);
+void cg_req_respond(cg_req *rq, int status, const char *content_type, const char *body, size_t len,
+                    const char *extra_headers);
 /** Answer with rq->body as application/json. */
 void cg_req_json(cg_req *rq, int status);
 /** Answer with the contract's error shape: {"error":{"code","message","request_id"}}. */

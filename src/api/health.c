@@ -106,9 +106,13 @@ static int comp_database(cg_server *s, cg_buf *b)
     int rc = cg_store_health(s->store, err, sizeof err);
     double ms = (double)(cg_time_mono_ns() - t0) / 1e6;
     int slow = rc == 0 && ms > (double)s->cfg.health.response_time_threshold_ms;
-    cg_buf_printf(b, "\"database\":{\"status\":\"%s\",\"latency_ms\":%.3f,\"size_bytes\":%llu,"
-                     "\"path\":", rc ? "unhealthy" : slow ? "degraded" : "healthy", ms,
-                  (unsigned long long)cg_store_size_bytes(s->store));
+    cg_buf_printf(b,
+                  "\"database\":{\"status\":\"%s\",\"latency_ms\":%.3f,\"size_bytes\":%llu,"
+                  "\"path\":",
+                  rc     ? "unhealthy"
+                  : slow ? "degraded"
+                         : "healthy",
+                  ms, (unsigned long long)cg_store_size_bytes(s->store));
     cg_buf_put_json_str(b, s->cfg.database.path, strlen(s->cfg.database.path));
     if (rc != 0) {
         cg_buf_puts(b, ",\"error\":");
@@ -132,8 +136,9 @@ static int comp_file_system(cg_server *s, cg_buf *b)
     double used = total ? 1.0 - (double)avail / (double)total : 0;
     int writable = access(d, W_OK) == 0;
     int bad = !writable || used > s->cfg.health.disk_space_threshold;
-    cg_buf_printf(b, "\"file_system\":{\"status\":\"%s\",\"free_bytes\":%llu,\"total_bytes\":%llu,"
-                     "\"used_ratio\":%.4f,\"writable\":%s,\"threshold\":%.2f}",
+    cg_buf_printf(b,
+                  "\"file_system\":{\"status\":\"%s\",\"free_bytes\":%llu,\"total_bytes\":%llu,"
+                  "\"used_ratio\":%.4f,\"writable\":%s,\"threshold\":%.2f}",
                   bad ? "degraded" : "healthy", (unsigned long long)avail,
                   (unsigned long long)total, used, writable ? "true" : "false",
                   s->cfg.health.disk_space_threshold);
@@ -145,18 +150,20 @@ static int comp_memory(cg_server *s, cg_buf *b)
     uint64_t rss = rss_bytes(), lim = s->cfg.performance.max_memory_usage_bytes;
     double ratio = lim ? (double)rss / (double)lim : 0;
     int bad = ratio > s->cfg.health.memory_threshold;
-    cg_buf_printf(b, "\"memory\":{\"status\":\"%s\",\"rss_bytes\":%llu,\"limit_bytes\":%llu,"
-                     "\"ratio\":%.4f,\"threshold\":%.2f}", bad ? "degraded" : "healthy",
-                  (unsigned long long)rss, (unsigned long long)lim, ratio,
-                  s->cfg.health.memory_threshold);
+    cg_buf_printf(b,
+                  "\"memory\":{\"status\":\"%s\",\"rss_bytes\":%llu,\"limit_bytes\":%llu,"
+                  "\"ratio\":%.4f,\"threshold\":%.2f}",
+                  bad ? "degraded" : "healthy", (unsigned long long)rss, (unsigned long long)lim,
+                  ratio, s->cfg.health.memory_threshold);
     return bad;
 }
 
 static int comp_indexing(cg_server *s, cg_buf *b)
 {
-    cg_buf_printf(b, "\"indexing\":{\"status\":\"healthy\",\"queue_depth\":%d,\"active_jobs\":%d,"
-                     "\"pool_threads\":%d}", cg_pool_queue_depth(s->pool), cg_pool_active(s->pool),
-                  cg_pool_threads(s->pool));
+    cg_buf_printf(b,
+                  "\"indexing\":{\"status\":\"healthy\",\"queue_depth\":%d,\"active_jobs\":%d,"
+                  "\"pool_threads\":%d}",
+                  cg_pool_queue_depth(s->pool), cg_pool_active(s->pool), cg_pool_threads(s->pool));
     return 0;
 }
 
@@ -166,9 +173,13 @@ void cg_api_health_detail(cg_req *rq)
     cg_buf comps;
     cg_buf_init(&comps);
     const cg_config_health *hc = &s->cfg.health;
-    struct { int on; int (*fn)(cg_server *, cg_buf *); } comp[] = {
-        {hc->check_database, comp_database}, {hc->check_file_system, comp_file_system},
-        {hc->check_memory, comp_memory}, {1, comp_indexing}};
+    struct {
+        int on;
+        int (*fn)(cg_server *, cg_buf *);
+    } comp[] = {{hc->check_database, comp_database},
+                {hc->check_file_system, comp_file_system},
+                {hc->check_memory, comp_memory},
+                {1, comp_indexing}};
     int worst = 0;
     for (size_t i = 0; i < CG_ARRAY_LEN(comp); i++) {
         if (!comp[i].on) continue;
@@ -184,8 +195,9 @@ void cg_api_health_detail(cg_req *rq)
     }
     static const char *const names[] = {"healthy", "degraded", "unhealthy"};
     cg_buf *b = rq->body;
-    cg_buf_printf(b, "{\"status\":\"%s\",\"version\":\"" CG_VERSION "\",\"uptime_seconds\":%.0f,"
-                     "\"io_backend\":\"%s\",\"workers\":%d,\"components\":{",
+    cg_buf_printf(b,
+                  "{\"status\":\"%s\",\"version\":\"" CG_VERSION "\",\"uptime_seconds\":%.0f,"
+                  "\"io_backend\":\"%s\",\"workers\":%d,\"components\":{",
                   names[worst], cg_server_uptime_s(s), cg_reactor_backend_name(s->backend),
                   s->n_reactors);
     cg_buf_append(b, comps.data, comps.len);

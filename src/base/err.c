@@ -13,24 +13,15 @@ static const struct {
     const char *code;
     const char *text;
 } err_table[] = {
-    {CG_EDB, "CG001", "database unavailable"},
-    {CG_ETXN, "CG002", "database write failed"},
-    {CG_ECORRUPT, "CG003", "corruption detected"},
-    {CG_ENOINDEX, "CG004", "vector index not found"},
-    {CG_EEMBED, "CG005", "embedding failed"},
-    {CG_ELANG, "CG006", "unsupported language"},
-    {CG_EPARSE, "CG007", "parse error"},
-    {CG_ECONFIG, "CG008", "invalid configuration"},
-    {CG_EAUTH, "CG009", "invalid credentials"},
-    {CG_ENOMEM, "CG010", "insufficient memory"},
-    {CG_EINVAL, "CG011", "bad request"},
-    {CG_ENOTFOUND, "CG012", "not found"},
-    {CG_EMETHOD, "CG013", "method not allowed"},
-    {CG_ELIMIT, "CG014", "limit exceeded"},
-    {CG_ETIMEOUT, "CG015", "timed out"},
-    {CG_EOVERLOAD, "CG016", "overloaded"},
-    {CG_ERATE, "CG017", "rate limited"},
-    {CG_EINTERNAL, "CG018", "internal error"},
+    {CG_EDB, "CG001", "database unavailable"},     {CG_ETXN, "CG002", "database write failed"},
+    {CG_ECORRUPT, "CG003", "corruption detected"}, {CG_ENOINDEX, "CG004", "vector index not found"},
+    {CG_EEMBED, "CG005", "embedding failed"},      {CG_ELANG, "CG006", "unsupported language"},
+    {CG_EPARSE, "CG007", "parse error"},           {CG_ECONFIG, "CG008", "invalid configuration"},
+    {CG_EAUTH, "CG009", "invalid credentials"},    {CG_ENOMEM, "CG010", "insufficient memory"},
+    {CG_EINVAL, "CG011", "bad request"},           {CG_ENOTFOUND, "CG012", "not found"},
+    {CG_EMETHOD, "CG013", "method not allowed"},   {CG_ELIMIT, "CG014", "limit exceeded"},
+    {CG_ETIMEOUT, "CG015", "timed out"},           {CG_EOVERLOAD, "CG016", "overloaded"},
+    {CG_ERATE, "CG017", "rate limited"},           {CG_EINTERNAL, "CG018", "internal error"},
 };
 
 const char *cg_err_code(int err)

@@ -28,8 +28,8 @@ static _Atomic int log_format = CG_LOG_JSON;
 static _Atomic int log_fd = 1;
 
 static const char *const level_names[] = {"trace", "debug", "info", "warn", "error", "off"};
-static const char *const secret_words[] = {"authorization", "api_key", "apikey", "token",
-                                           "secret", "password", "cookie"};
+static const char *const secret_words[] = {"authorization", "api_key",  "apikey", "token",
+                                           "secret",        "password", "cookie"};
 
 void cg_log_configure(cg_log_level level, cg_log_format fmt, int fd)
 {
@@ -56,8 +56,7 @@ int cg_log_format_parse(const char *s)
 
 int cg_log_enabled(cg_log_level lvl)
 {
-    return (int)lvl >= atomic_load_explicit(&log_level, memory_order_relaxed) &&
-           lvl != CG_LOG_OFF;
+    return (int)lvl >= atomic_load_explicit(&log_level, memory_order_relaxed) && lvl != CG_LOG_OFF;
 }
 
 static int key_is_secret(const char *k)
@@ -100,8 +99,10 @@ static void put_json_field(cg_buf *b, const char *k, const char *v)
     cg_buf_put_json_str(b, k, strlen(k));
     cg_buf_putc(b, ':');
     if (key_is_secret(k)) v = "[redacted]";
-    if (key_is_numeric(k, v)) cg_buf_puts(b, v);
-    else cg_buf_put_json_str(b, v, strlen(v));
+    if (key_is_numeric(k, v))
+        cg_buf_puts(b, v);
+    else
+        cg_buf_put_json_str(b, v, strlen(v));
 }
 
 static void format_json(cg_buf *b, cg_log_level lvl, const char *target, const char *msg,
@@ -154,8 +155,10 @@ void cg_log(cg_log_level lvl, const char *target, const char *msg, ...)
     va_list ap;
     va_start(ap, msg);
     int fmt = atomic_load_explicit(&log_format, memory_order_relaxed);
-    if (fmt == CG_LOG_JSON) format_json(&b, lvl, target, msg, ap);
-    else format_pretty(&b, lvl, target, msg, ap, fmt == CG_LOG_COMPACT);
+    if (fmt == CG_LOG_JSON)
+        format_json(&b, lvl, target, msg, ap);
+    else
+        format_pretty(&b, lvl, target, msg, ap, fmt == CG_LOG_COMPACT);
     va_end(ap);
     if (cg_buf_ok(&b)) {
         if (b.len > CG_LOG_LINE_MAX) {

@@ -85,13 +85,18 @@ static int add_set_kv(cli_opts *o, char *kv)
 static int parse_opts(int argc, char **argv, cli_opts *o)
 {
     enum { O_CHECK = 256, O_DRY, O_SET, O_HOST, O_PORT, O_WORKERS, O_LEVEL, O_BACKEND };
-    static const struct option longs[] = {
-        {"config", required_argument, 0, 'c'},       {"check-config", required_argument, 0, O_CHECK},
-        {"dry-run", no_argument, 0, O_DRY},          {"set", required_argument, 0, O_SET},
-        {"host", required_argument, 0, O_HOST},      {"port", required_argument, 0, O_PORT},
-        {"workers", required_argument, 0, O_WORKERS}, {"log-level", required_argument, 0, O_LEVEL},
-        {"io-backend", required_argument, 0, O_BACKEND}, {"version", no_argument, 0, 'V'},
-        {"help", no_argument, 0, 'h'},               {0, 0, 0, 0}};
+    static const struct option longs[] = {{"config", required_argument, 0, 'c'},
+                                          {"check-config", required_argument, 0, O_CHECK},
+                                          {"dry-run", no_argument, 0, O_DRY},
+                                          {"set", required_argument, 0, O_SET},
+                                          {"host", required_argument, 0, O_HOST},
+                                          {"port", required_argument, 0, O_PORT},
+                                          {"workers", required_argument, 0, O_WORKERS},
+                                          {"log-level", required_argument, 0, O_LEVEL},
+                                          {"io-backend", required_argument, 0, O_BACKEND},
+                                          {"version", no_argument, 0, 'V'},
+                                          {"help", no_argument, 0, 'h'},
+                                          {0, 0, 0, 0}};
     static const char *const shortcut[] = {"server.host", "server.port", "server.workers",
                                            "logging.level", "server.io_backend"};
     int ch, rc = 0;
@@ -102,9 +107,11 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
         case O_CHECK: o->check_path = optarg; break;
         case O_DRY: o->dry_run = 1; break;
         case O_SET: rc = add_set_kv(o, optarg); break;
-        case O_HOST: case O_PORT: case O_WORKERS: case O_LEVEL: case O_BACKEND:
-            rc = add_set(o, shortcut[ch - O_HOST], optarg);
-            break;
+        case O_HOST:
+        case O_PORT:
+        case O_WORKERS:
+        case O_LEVEL:
+        case O_BACKEND: rc = add_set(o, shortcut[ch - O_HOST], optarg); break;
         case 'V': o->version = 1; break;
         case 'h': o->help = 1; break;
         default: rc = -1;

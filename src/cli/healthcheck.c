@@ -71,7 +71,8 @@ static int hc_check(const hc_url *u)
     int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
                      u->path, u->host);
     size_t got = 0;
-    if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) got = 0;
+    if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n)
+        got = 0;
     else
         while (got < HEALTHCHECK_RESPONSE_MAX && wait_fd(fd, POLLIN, deadline) == 0) {
             ssize_t r = recv(fd, resp + got, HEALTHCHECK_RESPONSE_MAX - got, 0);
@@ -93,7 +94,8 @@ int cg_cli_healthcheck(int argc, char **argv)
 {
     const char *url = "http://127.0.0.1:8000/health";
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--url") == 0 && i + 1 < argc) url = argv[++i];
+        if (strcmp(argv[i], "--url") == 0 && i + 1 < argc)
+            url = argv[++i];
         else {
             fprintf(stderr, "usage: codegraph healthcheck [--url http://HOST:PORT/health]\n");
             return CG_EXIT_USAGE;

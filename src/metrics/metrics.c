@@ -43,17 +43,23 @@ static const uint8_t status_slot[CG_METRICS_STATUS_TABLE] = {
 #undef X
 };
 
-static const double default_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                         0.5,   1,    2.5,   5,    10};
+static const double default_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
 /* Names the built-in families use; registering them again would duplicate a family. */
 static const char *const reserved_names[] = {
-    "codegraph_requests_total", "codegraph_request_duration_seconds",
-    "codegraph_request_duration_seconds_bucket", "codegraph_request_duration_seconds_sum",
-    "codegraph_request_duration_seconds_count", "codegraph_build_info",
-    "process_resident_memory_bytes", "process_virtual_memory_bytes",
-    "process_cpu_seconds_total", "process_open_fds", "process_max_fds",
-    "process_start_time_seconds", "process_threads",
+    "codegraph_requests_total",
+    "codegraph_request_duration_seconds",
+    "codegraph_request_duration_seconds_bucket",
+    "codegraph_request_duration_seconds_sum",
+    "codegraph_request_duration_seconds_count",
+    "codegraph_build_info",
+    "process_resident_memory_bytes",
+    "process_virtual_memory_bytes",
+    "process_cpu_seconds_total",
+    "process_open_fds",
+    "process_max_fds",
+    "process_start_time_seconds",
+    "process_threads",
 };
 
 /* Copy s into dst[cap], truncating; 0 or CG_ELIMIT when it did not fit. */
@@ -230,8 +236,8 @@ static int def_check_args(int kind, const char *name, const char *help, const ch
 
 /* Find the family `name` joins (or -1 for a new one); CG_EINVAL on a kind clash or a
  * duplicate series. Gauges and gauge callbacks share the TYPE "gauge". */
-static int def_find_family(const cg_metrics *m, int kind, const char *name,
-                           const char *label_name, const char *label_value)
+static int def_find_family(const cg_metrics *m, int kind, const char *name, const char *label_name,
+                           const char *label_value)
 {
     int family = -1;
     for (int i = 0; i < m->n_defs; i++) {
@@ -268,20 +274,20 @@ static int def_add(cg_metrics *m, int kind, const char *name, const char *help,
     return id;
 }
 
-int cg_metrics_counter(cg_metrics *m, const char *name, const char *help,
-                       const char *label_name, const char *label_value)
+int cg_metrics_counter(cg_metrics *m, const char *name, const char *help, const char *label_name,
+                       const char *label_value)
 {
     return def_add(m, CG_MK_COUNTER, name, help, label_name, label_value);
 }
 
-int cg_metrics_gauge(cg_metrics *m, const char *name, const char *help,
-                     const char *label_name, const char *label_value)
+int cg_metrics_gauge(cg_metrics *m, const char *name, const char *help, const char *label_name,
+                     const char *label_value)
 {
     return def_add(m, CG_MK_GAUGE, name, help, label_name, label_value);
 }
 
-int cg_metrics_gauge_fn(cg_metrics *m, const char *name, const char *help,
-                        double (*fn)(void *ud), void *ud)
+int cg_metrics_gauge_fn(cg_metrics *m, const char *name, const char *help, double (*fn)(void *ud),
+                        void *ud)
 {
     if (!fn) return CG_EINVAL;
     int id = def_add(m, CG_MK_GAUGE_FN, name, help, NULL, NULL);

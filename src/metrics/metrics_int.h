@@ -13,27 +13,28 @@
 #include "codegraph/limits.h"
 #include "codegraph/metrics.h"
 
-#define CG_METRICS_CACHE_LINE 64  /* shard blocks are aligned and padded to this */
+#define CG_METRICS_CACHE_LINE 64    /* shard blocks are aligned and padded to this */
 #define CG_METRICS_STATUS_TABLE 600 /* statuses 0..599 are looked up; others are "other" */
-#define CG_METRICS_NS_MAX 1.8e19  /* largest bucket bound in ns that fits a uint64 */
+#define CG_METRICS_NS_MAX 1.8e19    /* largest bucket bound in ns that fits a uint64 */
 
 _Static_assert(CG_METRICS_SHARDS_MAX >= CG_REACTOR_WORKERS_MAX + 1, "a shard per reactor + 1");
 _Static_assert(CG_HTTP_METHOD_COUNT == 8, "render.c's method_name[] lists every cg_http_method");
-_Static_assert(CG_METRICS_ROUTES_MAX * CG_METRICS_BUCKETS_MAX < 65536, "shard block is small");
+_Static_assert(CG_METRICS_ROUTES_MAX *CG_METRICS_BUCKETS_MAX < 65536, "shard block is small");
 
 /* The statuses the server emits (http.h's response table) — one counter slot each. */
-#define CG_METRICS_STATUSES(X)                                                                \
-    X(100) X(101) X(200) X(201) X(202) X(204) X(206) X(301) X(302) X(303) X(304) X(307)      \
-    X(308) X(400) X(401) X(403) X(404) X(405) X(406) X(408) X(409) X(410) X(411) X(412)      \
-    X(413) X(414) X(415) X(416) X(417) X(422) X(426) X(429) X(431) X(500) X(501) X(502)      \
-    X(503) X(504) X(505)
+// clang-format off
+#define CG_METRICS_STATUSES(X)                                                                     \
+    X(100) X(101) X(200) X(201) X(202) X(204) X(206) X(301) X(302) X(303) X(304) X(307) X(308)     \
+    X(400) X(401) X(403) X(404) X(405) X(406) X(408) X(409) X(410) X(411) X(412) X(413) X(414)     \
+    X(415) X(416) X(417) X(422) X(426) X(429) X(431) X(500) X(501) X(502) X(503) X(504) X(505)
+// clang-format on
 
 enum {
     ST_OTHER = 0,
 #define X(c) ST_##c,
     CG_METRICS_STATUSES(X)
 #undef X
-    ST_COUNT
+        ST_COUNT
 };
 
 enum cg_metric_kind { CG_MK_COUNTER, CG_MK_GAUGE, CG_MK_GAUGE_FN };

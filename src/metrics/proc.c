@@ -18,9 +18,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#define PROC_STAT_BUF 2048     /* /proc/self/stat is ~300 bytes; comm is at most 64 */
-#define PROC_CHUNK_BUF 4096    /* chunk size for streaming /proc/stat and getdents64 */
-#define PROC_STAT_FIELDS 24    /* we need fields up to rss (field 24, 1-based) */
+#define PROC_STAT_BUF 2048  /* /proc/self/stat is ~300 bytes; comm is at most 64 */
+#define PROC_CHUNK_BUF 4096 /* chunk size for streaming /proc/stat and getdents64 */
+#define PROC_STAT_FIELDS 24 /* we need fields up to rss (field 24, 1-based) */
 
 /* Field numbers (1-based) in /proc/self/stat, see proc(5). */
 enum { F_UTIME = 14, F_STIME = 15, F_THREADS = 20, F_START = 22, F_VSIZE = 23, F_RSS = 24 };

@@ -10,17 +10,17 @@
 #include <stdint.h>
 
 typedef struct cg_proc_stats {
-    int stat_ok;            /**< fields from /proc/self/stat below are valid */
-    double cpu_seconds;     /**< utime + stime */
-    uint64_t rss_bytes;     /**< resident set size */
-    uint64_t vsize_bytes;   /**< virtual memory size */
-    int64_t threads;        /**< num_threads */
-    int start_ok;           /**< start_time_s is valid (needs stat and btime) */
-    double start_time_s;    /**< process start, seconds since the epoch */
+    int stat_ok;          /**< fields from /proc/self/stat below are valid */
+    double cpu_seconds;   /**< utime + stime */
+    uint64_t rss_bytes;   /**< resident set size */
+    uint64_t vsize_bytes; /**< virtual memory size */
+    int64_t threads;      /**< num_threads */
+    int start_ok;         /**< start_time_s is valid (needs stat and btime) */
+    double start_time_s;  /**< process start, seconds since the epoch */
     int fds_ok;
-    int64_t open_fds;       /**< entries in /proc/self/fd */
+    int64_t open_fds; /**< entries in /proc/self/fd */
     int max_fds_ok;
-    int64_t max_fds;        /**< soft RLIMIT_NOFILE */
+    int64_t max_fds; /**< soft RLIMIT_NOFILE */
 } cg_proc_stats;
 
 /** Fill `st` (never allocates; stack buffers only). Returns 0 when everything was read,

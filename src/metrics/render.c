@@ -15,10 +15,9 @@
 #include "metrics/metrics_int.h"
 #include "metrics/proc.h"
 
-static const char *const status_name[ST_COUNT] = {
-    [ST_OTHER] = "other",
+static const char *const status_name[ST_COUNT] = {[ST_OTHER] = "other",
 #define X(c) [ST_##c] = #c,
-    CG_METRICS_STATUSES(X)
+                                                  CG_METRICS_STATUSES(X)
 #undef X
 };
 
@@ -34,10 +33,14 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     unsigned c = s[0], min, cp;
     size_t len;
     if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) len = 2, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF) len = 3, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4) len = 4, min = 0x10000;
-    else return 0;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF)
+        len = 3, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4)
+        len = 4, min = 0x10000;
+    else
+        return 0;
     if (len > n) return 0;
     cp = c & (0x7Fu >> len);
     for (size_t i = 1; i < len; i++) {
@@ -95,8 +98,7 @@ static void put_head(cg_buf *out, const char *name, const char *help, const char
 }
 
 /* A whole unlabelled family: HELP, TYPE and one sample. */
-static void put_simple(cg_buf *out, const char *name, const char *help, const char *type,
-                       double v)
+static void put_simple(cg_buf *out, const char *name, const char *help, const char *type, double v)
 {
     put_head(out, name, help, type);
     cg_buf_puts(out, name);
@@ -111,12 +113,11 @@ static void render_process(cg_buf *out)
     cg_metrics_proc_read(&st);
     if (st.stat_ok) {
         put_simple(out, "process_cpu_seconds_total",
-                   "Total user and system CPU time spent in seconds.", "counter",
-                   st.cpu_seconds);
-        put_simple(out, "process_resident_memory_bytes", "Resident memory size in bytes.",
-                   "gauge", (double)st.rss_bytes);
-        put_simple(out, "process_virtual_memory_bytes", "Virtual memory size in bytes.",
-                   "gauge", (double)st.vsize_bytes);
+                   "Total user and system CPU time spent in seconds.", "counter", st.cpu_seconds);
+        put_simple(out, "process_resident_memory_bytes", "Resident memory size in bytes.", "gauge",
+                   (double)st.rss_bytes);
+        put_simple(out, "process_virtual_memory_bytes", "Virtual memory size in bytes.", "gauge",
+                   (double)st.vsize_bytes);
         put_simple(out, "process_threads", "Number of OS threads in the process.", "gauge",
                    (double)st.threads);
     }
@@ -128,8 +129,8 @@ static void render_process(cg_buf *out)
         put_simple(out, "process_open_fds", "Number of open file descriptors.", "gauge",
                    (double)st.open_fds);
     if (st.max_fds_ok)
-        put_simple(out, "process_max_fds", "Maximum number of open file descriptors.",
-                   "gauge", (double)st.max_fds);
+        put_simple(out, "process_max_fds", "Maximum number of open file descriptors.", "gauge",
+                   (double)st.max_fds);
 }
 
 static void render_build_info(const cg_metrics *m, cg_buf *out)
@@ -160,8 +161,8 @@ static void render_requests(const cg_metrics *m, cg_buf *out)
     for (int r = 0; r < m->n_routes; r++) {
         for (int meth = 0; meth < CG_HTTP_METHOD_COUNT; meth++) {
             for (int st = 0; st < ST_COUNT; st++) {
-                size_t idx = ((size_t)r * CG_HTTP_METHOD_COUNT + (size_t)meth) * ST_COUNT +
-                             (size_t)st;
+                size_t idx =
+                    ((size_t)r * CG_HTTP_METHOD_COUNT + (size_t)meth) * ST_COUNT + (size_t)st;
                 uint64_t v = sum_req(m, idx);
                 if (v == 0) continue;
                 cg_buf_puts(out, "codegraph_requests_total{");
@@ -203,8 +204,10 @@ static void render_hist_route(const cg_metrics *m, cg_buf *out, int r)
         cum += cnt[b];
         put_hist_prefix(m, out, "_bucket", r);
         cg_buf_puts(out, ",le=\"");
-        if (b < m->n_buckets) cg_buf_put_double(out, m->bound_s[b]);
-        else cg_buf_puts(out, "+Inf");
+        if (b < m->n_buckets)
+            cg_buf_put_double(out, m->bound_s[b]);
+        else
+            cg_buf_puts(out, "+Inf");
         cg_buf_puts(out, "\"} ");
         cg_buf_put_u64(out, cum);
         cg_buf_putc(out, '\n');
@@ -262,8 +265,7 @@ void cg_metrics_render(cg_metrics *m, cg_buf *out)
     render_process(out);
     render_build_info(m, out);
     render_requests(m, out);
-    put_head(out, "codegraph_request_duration_seconds",
-             "HTTP request duration in seconds.",
+    put_head(out, "codegraph_request_duration_seconds", "HTTP request duration in seconds.",
              "histogram");
     for (int r = 0; r < m->n_routes; r++) render_hist_route(m, out, r);
     render_defs(m, out);

@@ -28,10 +28,10 @@ _Static_assert(offsetof(cg_job, msg) == 0, "cg_job.msg must be first");
 
 struct cg_pool {
     pthread_mutex_t mu;
-    pthread_cond_t cv;   /* work arrived or stopping */
+    pthread_cond_t cv; /* work arrived or stopping */
     cg_job *head, *tail;
     int queue_max;
-    atomic_int depth;    /* written under mu, read lock-free */
+    atomic_int depth; /* written under mu, read lock-free */
     atomic_int active;
     int stopping;
     int nthreads;
@@ -146,8 +146,10 @@ int cg_pool_submit(cg_pool *p, cg_job *j)
     if (p->stopping || atomic_load(&p->depth) >= p->queue_max) {
         rc = CG_EOVERLOAD;
     } else {
-        if (p->tail) p->tail->next = j;
-        else p->head = j;
+        if (p->tail)
+            p->tail->next = j;
+        else
+            p->head = j;
         p->tail = j;
         atomic_fetch_add(&p->depth, 1);
         pthread_cond_signal(&p->cv);
@@ -156,9 +158,18 @@ int cg_pool_submit(cg_pool *p, cg_job *j)
     return rc;
 }
 
-int cg_pool_queue_depth(cg_pool *p) { return atomic_load(&p->depth); }
-int cg_pool_active(cg_pool *p) { return atomic_load(&p->active); }
-int cg_pool_threads(const cg_pool *p) { return p->nthreads; }
+int cg_pool_queue_depth(cg_pool *p)
+{
+    return atomic_load(&p->depth);
+}
+int cg_pool_active(cg_pool *p)
+{
+    return atomic_load(&p->active);
+}
+int cg_pool_threads(const cg_pool *p)
+{
+    return p->nthreads;
+}
 
 void cg_pool_destroy(cg_pool *p)
 {

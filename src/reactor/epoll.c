@@ -91,9 +91,17 @@ static void epoll_release(cg_reactor *r)
     r->be = NULL;
 }
 
-static int epoll_start(cg_reactor *r) { return 0; }
-static void epoll_end(cg_reactor *r) {}
-static int epoll_busy(cg_reactor *r) { return 0; }
+static int epoll_start(cg_reactor *r)
+{
+    return 0;
+}
+static void epoll_end(cg_reactor *r)
+{
+}
+static int epoll_busy(cg_reactor *r)
+{
+    return 0;
+}
 
 static void epoll_stop_accepting(cg_reactor *r)
 {
@@ -141,15 +149,16 @@ static void epoll_read(cg_reactor *r, cg_epoll *e, cg_rconn *c)
         if ((c->flags & (CF_PAUSED | CF_CLOSING)) == CF_PAUSED) return;
         ssize_t n = recv(c->fd, e->scratch, sizeof e->scratch, 0);
         if (n > 0) {
-            if ((size_t)n < sizeof e->scratch && !(c->flags & CF_RDHUP))
-                c->flags &= ~CF_READABLE;
+            if ((size_t)n < sizeof e->scratch && !(c->flags & CF_RDHUP)) c->flags &= ~CF_READABLE;
             cg_reactor_conn_data(r, c, e->scratch, (size_t)n);
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
         c->flags &= ~CF_READABLE;
-        if (n == 0) cg_reactor_conn_eof(r, c);
-        else if (errno != EAGAIN && errno != EWOULDBLOCK) cg_reactor_conn_fail(r, c, -errno);
+        if (n == 0)
+            cg_reactor_conn_eof(r, c);
+        else if (errno != EAGAIN && errno != EWOULDBLOCK)
+            cg_reactor_conn_fail(r, c, -errno);
         return;
     }
     cg_reactor_todo_add(r, c); /* still readable: the rest next turn */
@@ -167,8 +176,10 @@ static void epoll_flush(cg_reactor *r, cg_rconn *c)
             continue;
         }
         if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) c->flags &= ~CF_WRITABLE;
-        else cg_reactor_conn_fail(r, c, -errno);
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            c->flags &= ~CF_WRITABLE;
+        else
+            cg_reactor_conn_fail(r, c, -errno);
         return;
     }
     cg_reactor_todo_add(r, c);

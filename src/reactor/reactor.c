@@ -69,16 +69,34 @@ const char *cg_reactor_backend_name(cg_io_backend b)
     }
 }
 
-cg_io_backend cg_reactor_backend(const cg_reactor *r) { return r->backend; }
-int cg_reactor_port(const cg_reactor *r) { return r->port; }
-int cg_reactor_index(const cg_reactor *r) { return r->index; }
-void *cg_reactor_user(const cg_reactor *r) { return r->user; }
+cg_io_backend cg_reactor_backend(const cg_reactor *r)
+{
+    return r->backend;
+}
+int cg_reactor_port(const cg_reactor *r)
+{
+    return r->port;
+}
+int cg_reactor_index(const cg_reactor *r)
+{
+    return r->index;
+}
+void *cg_reactor_user(const cg_reactor *r)
+{
+    return r->user;
+}
 int cg_reactor_conn_count(const cg_reactor *r)
 {
     return atomic_load_explicit(&r->live, memory_order_relaxed);
 }
-uint64_t cg_reactor_now_ms(const cg_reactor *r) { return r->now_ms; }
-cg_reactor *cg_rconn_reactor(const cg_rconn *c) { return c->r; }
+uint64_t cg_reactor_now_ms(const cg_reactor *r)
+{
+    return r->now_ms;
+}
+cg_reactor *cg_rconn_reactor(const cg_rconn *c)
+{
+    return c->r;
+}
 
 const struct sockaddr *cg_rconn_peer(const cg_rconn *c, socklen_t *len)
 {
@@ -86,9 +104,15 @@ const struct sockaddr *cg_rconn_peer(const cg_rconn *c, socklen_t *len)
     return (const struct sockaddr *)&c->peer;
 }
 
-size_t cg_rconn_pending(const cg_rconn *c) { return cg_rconn_out_left(c) + c->queue.len; }
+size_t cg_rconn_pending(const cg_rconn *c)
+{
+    return cg_rconn_out_left(c) + c->queue.len;
+}
 
-void cg_reactor_clock(cg_reactor *r) { r->now_ms = cg_time_mono_ns() / 1000000u; }
+void cg_reactor_clock(cg_reactor *r)
+{
+    r->now_ms = cg_time_mono_ns() / 1000000u;
+}
 
 int cg_reactor_tick_wait_ms(const cg_reactor *r)
 {
@@ -97,8 +121,7 @@ int cg_reactor_tick_wait_ms(const cg_reactor *r)
 
 /* ------------------------------------------------------------------ listener */
 
-static int listener_addr(const char *host, int port, struct sockaddr_storage *ss,
-                         socklen_t *len)
+static int listener_addr(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len)
 {
     if (!host || !*host || strcmp(host, "localhost") == 0) host = "127.0.0.1";
     memset(ss, 0, sizeof *ss);
@@ -160,8 +183,7 @@ static int listener_open(cg_reactor *r, const cg_reactor_options *opt)
     if (fd < 0) return -errno;
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0 ||
-        bind(fd, (struct sockaddr *)&ss, len) < 0 ||
-        listen(fd, CG_REACTOR_LISTEN_BACKLOG) < 0) {
+        bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, CG_REACTOR_LISTEN_BACKLOG) < 0) {
         rc = -errno;
         goto fail;
     }
@@ -209,8 +231,7 @@ static int backend_select(cg_reactor *r, cg_io_backend want)
     return r->ops->init(r);
 }
 
-int cg_reactor_create(cg_reactor **out, const cg_reactor_options *opt,
-                      const cg_reactor_handler *h)
+int cg_reactor_create(cg_reactor **out, const cg_reactor_options *opt, const cg_reactor_handler *h)
 {
     int rc = CG_ENOMEM;
     CG_ASSERT(out && opt && h && h->on_open && h->on_data && h->on_close);
@@ -338,8 +359,10 @@ static cg_rconn *conn_alloc(cg_reactor *r)
  * give big ones back. */
 static void buf_trim(cg_buf *b)
 {
-    if (b->cap > CG_REACTOR_KEEP_BUF_MAX) cg_buf_release(b);
-    else cg_buf_reset(b);
+    if (b->cap > CG_REACTOR_KEEP_BUF_MAX)
+        cg_buf_release(b);
+    else
+        cg_buf_reset(b);
 }
 
 static void conn_free(cg_reactor *r, cg_rconn *c)
@@ -366,8 +389,10 @@ void cg_reactor_todo_add(cg_reactor *r, cg_rconn *c)
     if (c->flags & (CF_TODO | CF_DEAD)) return;
     c->flags |= CF_TODO;
     c->todo_next = NULL;
-    if (r->todo_tail) r->todo_tail->todo_next = c;
-    else r->todo_head = c;
+    if (r->todo_tail)
+        r->todo_tail->todo_next = c;
+    else
+        r->todo_head = c;
     r->todo_tail = c;
 }
 
@@ -576,8 +601,10 @@ static cg_rconn **timer_head(cg_reactor *r, int tslot)
 static void timer_unlink(cg_reactor *r, cg_rconn *c)
 {
     if (c->tslot == -1) return;
-    if (c->tprev) c->tprev->tnext = c->tnext;
-    else *timer_head(r, c->tslot) = c->tnext;
+    if (c->tprev)
+        c->tprev->tnext = c->tnext;
+    else
+        *timer_head(r, c->tslot) = c->tnext;
     if (c->tnext) c->tnext->tprev = c->tprev;
     c->tnext = c->tprev = NULL;
     c->tslot = -1;
@@ -631,8 +658,10 @@ static void wheel_advance(cg_reactor *r)
         while (r->firing) {
             cg_rconn *c = r->firing;
             timer_unlink(r, c);
-            if (c->deadline_ms <= r->now_ms) timer_fire(r, c);
-            else cg_reactor_timer_set(r, c, c->deadline_ms); /* a later revolution */
+            if (c->deadline_ms <= r->now_ms)
+                timer_fire(r, c);
+            else
+                cg_reactor_timer_set(r, c, c->deadline_ms); /* a later revolution */
         }
     }
     r->wheel_tick = target;
@@ -739,8 +768,7 @@ int cg_reactor_run(cg_reactor *r)
     int rc = r->ops->start(r);
     if (rc < 0) goto fail;
     r->running = 1;
-    while (rc == 0 && !atomic_load_explicit(&r->stop, memory_order_acquire))
-        rc = reactor_turn(r);
+    while (rc == 0 && !atomic_load_explicit(&r->stop, memory_order_acquire)) rc = reactor_turn(r);
     reactor_teardown(r);
     r->ops->end(r);
     r->running = 0;

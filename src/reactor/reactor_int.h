@@ -77,42 +77,41 @@ _Static_assert(CG_REACTOR_CONN_SLOTS_INIT <= CG_REACTOR_CONN_SLOTS_MAX, "table i
  * bits 4..31  connection slot (0 for reactor-level operations)
  * bits 32..63 slot generation at the time the operation was issued */
 enum {
-    CG_OP_NONE = 0,  /* cancel requests: their own completions are ignored */
-    CG_OP_ACCEPT,    /* listening socket */
-    CG_OP_WAKE,      /* the mailbox eventfd */
-    CG_OP_TICK,      /* the tick timeout */
-    CG_OP_RECV,      /* connection read (epoll: any connection event) */
+    CG_OP_NONE = 0, /* cancel requests: their own completions are ignored */
+    CG_OP_ACCEPT,   /* listening socket */
+    CG_OP_WAKE,     /* the mailbox eventfd */
+    CG_OP_TICK,     /* the tick timeout */
+    CG_OP_RECV,     /* connection read (epoll: any connection event) */
     CG_OP_SEND,
     CG_OP_SHUTDOWN,
     CG_OP_CLOSE,
 };
-#define CG_TAG(op, slot, gen) \
-    ((uint64_t)(op) | ((uint64_t)(slot) << 4) | ((uint64_t)(gen) << 32))
-#define CG_TAG_OP(t) ((unsigned)((t) & 0xf))
+#define CG_TAG(op, slot, gen) ((uint64_t)(op) | ((uint64_t)(slot) << 4) | ((uint64_t)(gen) << 32))
+#define CG_TAG_OP(t) ((unsigned)((t)&0xf))
 #define CG_TAG_SLOT(t) ((uint32_t)(((t) >> 4) & 0xfffffff))
 #define CG_TAG_GEN(t) ((uint32_t)((t) >> 32))
 
 /* ---- connection flags ---- */
 enum {
-    CF_LIVE = 1u << 0,     /* slot in use */
-    CF_OPENED = 1u << 1,   /* on_open accepted: on_close is owed */
+    CF_LIVE = 1u << 0,   /* slot in use */
+    CF_OPENED = 1u << 1, /* on_open accepted: on_close is owed */
     CF_PAUSED = 1u << 2,
     CF_CLOSING = 1u << 3,
     CF_FINAL = 1u << 4,
-    CF_EOF = 1u << 5,      /* peer sent FIN (or the read side failed) */
-    CF_SHUT = 1u << 6,     /* shutdown(SHUT_WR) issued */
-    CF_TODO = 1u << 7,     /* on the todo list */
+    CF_EOF = 1u << 5,  /* peer sent FIN (or the read side failed) */
+    CF_SHUT = 1u << 6, /* shutdown(SHUT_WR) issued */
+    CF_TODO = 1u << 7, /* on the todo list */
     /* io_uring */
-    CF_RECV = 1u << 8,     /* a multishot recv is armed (terminal CQE not seen yet) */
+    CF_RECV = 1u << 8, /* a multishot recv is armed (terminal CQE not seen yet) */
     CF_RECV_CANCEL = 1u << 9,
-    CF_SEND = 1u << 10,    /* a send is in flight */
+    CF_SEND = 1u << 10, /* a send is in flight */
     CF_CANCEL_ALL = 1u << 11,
     CF_CLOSE_SENT = 1u << 12,
     /* epoll */
     CF_READABLE = 1u << 16,
     CF_WRITABLE = 1u << 17,
     CF_RDHUP = 1u << 18,
-    CF_DEAD = 1u << 19,    /* on_close is running / has run: never schedule again */
+    CF_DEAD = 1u << 19, /* on_close is running / has run: never schedule again */
 };
 
 struct cg_rconn {
@@ -120,16 +119,16 @@ struct cg_rconn {
     void *ud;
     int fd;
     uint32_t slot, gen, flags;
-    int err;               /* first error, reported to on_close */
-    int inflight;          /* io_uring operations not completed */
-    cg_buf out;            /* being sent; frozen while CF_SEND */
-    size_t out_off;        /* bytes of `out` already sent */
-    cg_buf queue;          /* written, not yet moved to `out` */
-    cg_buf stash;          /* io_uring: bytes received while paused */
-    uint64_t deadline_ms;  /* 0 = none */
+    int err;                 /* first error, reported to on_close */
+    int inflight;            /* io_uring operations not completed */
+    cg_buf out;              /* being sent; frozen while CF_SEND */
+    size_t out_off;          /* bytes of `out` already sent */
+    cg_buf queue;            /* written, not yet moved to `out` */
+    cg_buf stash;            /* io_uring: bytes received while paused */
+    uint64_t deadline_ms;    /* 0 = none */
     cg_rconn *tnext, *tprev; /* timing-wheel list */
-    int tslot;             /* wheel slot, -1 when not armed */
-    cg_rconn *todo_next;   /* todo list, or the free list while not live */
+    int tslot;               /* wheel slot, -1 when not armed */
+    cg_rconn *todo_next;     /* todo list, or the free list while not live */
     socklen_t peer_len;
     struct sockaddr_storage peer;
 };
@@ -157,15 +156,15 @@ typedef struct cg_reactor_ops {
 
 struct cg_reactor {
     const cg_reactor_ops *ops;
-    void *be;                 /* backend state */
+    void *be; /* backend state */
     cg_reactor_handler h;
     cg_io_backend backend;
     int index, port;
     void *user;
-    int listen_fd;            /* -1 after stop_accepting */
-    int listen_owned;         /* we created it: close it */
-    int wake_fd;              /* eventfd for post/stop */
-    _Atomic(cg_msg *) mbox;   /* MPSC LIFO stack; drained and reversed by the loop */
+    int listen_fd;          /* -1 after stop_accepting */
+    int listen_owned;       /* we created it: close it */
+    int wake_fd;            /* eventfd for post/stop */
+    _Atomic(cg_msg *) mbox; /* MPSC LIFO stack; drained and reversed by the loop */
     atomic_int stop;
     int running;
     uint64_t now_ms, next_tick_ms;
@@ -173,12 +172,12 @@ struct cg_reactor {
     cg_rconn **slots;
     uint32_t nslots, slots_used;
     cg_rconn *free_list;
-    atomic_int live;          /* written by the loop only; atomic so others may read it */
+    atomic_int live; /* written by the loop only; atomic so others may read it */
     cg_rconn *todo_head, *todo_tail;
     /* timing wheel */
     cg_rconn *wheel[CG_REACTOR_WHEEL_SLOTS];
-    cg_rconn *firing;         /* the slot being fired (see reactor.c DESIGN) */
-    uint64_t wheel_tick;      /* last tick processed (now_ms / CG_REACTOR_TIMER_RES_MS) */
+    cg_rconn *firing;    /* the slot being fired (see reactor.c DESIGN) */
+    uint64_t wheel_tick; /* last tick processed (now_ms / CG_REACTOR_TIMER_RES_MS) */
 };
 
 /* ---- core services for the backends (reactor.c) ---- */
@@ -194,7 +193,10 @@ static inline cg_rconn *cg_reactor_conn_lookup(cg_reactor *r, uint64_t tag)
     return (c && (c->flags & CF_LIVE) && c->gen == CG_TAG_GEN(tag)) ? c : NULL;
 }
 
-static inline size_t cg_rconn_out_left(const cg_rconn *c) { return c->out.len - c->out_off; }
+static inline size_t cg_rconn_out_left(const cg_rconn *c)
+{
+    return c->out.len - c->out_off;
+}
 
 /** Bytes ready to send from `out`; when `out` is used up, `queue` takes its place first.
  *  Only call while no send is in flight. */

@@ -50,14 +50,14 @@
 typedef struct cg_uring {
     struct io_uring ring;
     unsigned setup_flags;
-    int ring_ok;                    /* io_uring_queue_init succeeded, queue_exit not yet */
+    int ring_ok; /* io_uring_queue_init succeeded, queue_exit not yet */
     int ring_fd_registered;
     int accept_armed, wake_armed, tick_armed;
-    uint64_t accept_retry_ms;       /* after EMFILE & co: re-arm accept at this time */
+    uint64_t accept_retry_ms; /* after EMFILE & co: re-arm accept at this time */
     struct io_uring_buf_ring *br;
     size_t br_bytes;
-    char *bufs;                     /* COUNT * SIZE bytes of recv buffers */
-    int recycled;                   /* buffers added since the last advance */
+    char *bufs;   /* COUNT * SIZE bytes of recv buffers */
+    int recycled; /* buffers added since the last advance */
     uint64_t wake_val;
     struct __kernel_timespec tick_ts;
 } cg_uring;
@@ -146,8 +146,7 @@ static int uring_bufs_setup(cg_uring *u)
     const unsigned n = CG_REACTOR_RECV_BUF_COUNT;
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     u->br_bytes = (n * sizeof(struct io_uring_buf) + page - 1) & ~(page - 1);
-    void *br = mmap(NULL, u->br_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                    -1, 0);
+    void *br = mmap(NULL, u->br_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (br == MAP_FAILED) return -errno;
     u->br = br;
     void *bufs = mmap(NULL, (size_t)n * CG_REACTOR_RECV_BUF_SIZE, PROT_READ | PROT_WRITE,
@@ -194,15 +193,17 @@ static int uring_start(cg_reactor *r)
 
 /* The loop is over and the teardown has waited for every connection and the accept:
  * close the ring here, on its own thread (see uring_init). */
-static void uring_end(cg_reactor *r) { uring_ring_exit(r->be); }
+static void uring_end(cg_reactor *r)
+{
+    uring_ring_exit(r->be);
+}
 
 static void uring_release(cg_reactor *r)
 {
     cg_uring *u = r->be;
     if (!u) return;
     uring_ring_exit(u); /* only when run never got to its end */
-    if (u->bufs)
-        munmap(u->bufs, (size_t)CG_REACTOR_RECV_BUF_COUNT * CG_REACTOR_RECV_BUF_SIZE);
+    if (u->bufs) munmap(u->bufs, (size_t)CG_REACTOR_RECV_BUF_COUNT * CG_REACTOR_RECV_BUF_SIZE);
     if (u->br) munmap(u->br, u->br_bytes);
     free(u);
     r->be = NULL;
@@ -222,7 +223,10 @@ static struct io_uring_sqe *uring_sqe(cg_uring *u, uint64_t tag)
     return sqe;
 }
 
-static uint64_t conn_tag(const cg_rconn *c, unsigned op) { return CG_TAG(op, c->slot, c->gen); }
+static uint64_t conn_tag(const cg_rconn *c, unsigned op)
+{
+    return CG_TAG(op, c->slot, c->gen);
+}
 
 static void uring_arm_reactor(cg_reactor *r, cg_uring *u)
 {
@@ -236,8 +240,8 @@ static void uring_arm_reactor(cg_reactor *r, cg_uring *u)
         u->wake_armed = 1;
     }
     if (!u->accept_armed && r->listen_fd >= 0 && r->now_ms >= u->accept_retry_ms) {
-        io_uring_prep_multishot_accept(uring_sqe(u, CG_TAG(CG_OP_ACCEPT, 0, 0)), r->listen_fd,
-                                       NULL, NULL, SOCK_CLOEXEC);
+        io_uring_prep_multishot_accept(uring_sqe(u, CG_TAG(CG_OP_ACCEPT, 0, 0)), r->listen_fd, NULL,
+                                       NULL, SOCK_CLOEXEC);
         u->accept_armed = 1;
     }
 }
@@ -264,8 +268,7 @@ static void uring_on_accept(cg_reactor *r, cg_uring *u, const struct io_uring_cq
     cg_log_warn("reactor", "accept failed", "reason", strerror(-cqe->res));
 }
 
-static void uring_on_recv(cg_reactor *r, cg_uring *u, cg_rconn *c,
-                          const struct io_uring_cqe *cqe)
+static void uring_on_recv(cg_reactor *r, cg_uring *u, cg_rconn *c, const struct io_uring_cqe *cqe)
 {
     if (!(cqe->flags & IORING_CQE_F_MORE)) { /* the multishot ended: progress re-arms */
         c->flags &= ~(CF_RECV | CF_RECV_CANCEL);
@@ -339,7 +342,8 @@ static int uring_turn(cg_reactor *r, int nowait)
     cg_reactor_clock(r);
     struct io_uring_cqe *cqe;
     unsigned head, n = 0;
-    io_uring_for_each_cqe(&u->ring, head, cqe) {
+    io_uring_for_each_cqe(&u->ring, head, cqe)
+    {
         uring_dispatch(r, u, cqe);
         n++;
     }
@@ -356,8 +360,7 @@ static int uring_turn(cg_reactor *r, int nowait)
 static void uring_recv_ctl(cg_uring *u, cg_rconn *c)
 {
     /* closing connections read (and discard) until EOF, paused or not */
-    int want = !(c->flags & CF_EOF) &&
-               ((c->flags & CF_CLOSING) || !(c->flags & CF_PAUSED));
+    int want = !(c->flags & CF_EOF) && ((c->flags & CF_CLOSING) || !(c->flags & CF_PAUSED));
     if (want && !(c->flags & CF_RECV)) {
         struct io_uring_sqe *sqe = uring_sqe(u, conn_tag(c, CG_OP_RECV));
         io_uring_prep_recv_multishot(sqe, c->fd, NULL, 0, 0);
@@ -366,8 +369,7 @@ static void uring_recv_ctl(cg_uring *u, cg_rconn *c)
         c->flags |= CF_RECV;
         c->inflight++;
     } else if (!want && (c->flags & CF_RECV) && !(c->flags & CF_RECV_CANCEL)) {
-        io_uring_prep_cancel64(uring_sqe(u, CG_TAG(CG_OP_NONE, 0, 0)),
-                               conn_tag(c, CG_OP_RECV), 0);
+        io_uring_prep_cancel64(uring_sqe(u, CG_TAG(CG_OP_NONE, 0, 0)), conn_tag(c, CG_OP_RECV), 0);
         c->flags |= CF_RECV_CANCEL;
     }
 }
@@ -377,8 +379,8 @@ static void uring_send_start(cg_uring *u, cg_rconn *c)
     if (c->flags & CF_SEND) return;
     size_t left = cg_rconn_out_take(c);
     if (!left) return;
-    io_uring_prep_send(uring_sqe(u, conn_tag(c, CG_OP_SEND)), c->fd, c->out.data + c->out_off,
-                       left, MSG_NOSIGNAL);
+    io_uring_prep_send(uring_sqe(u, conn_tag(c, CG_OP_SEND)), c->fd, c->out.data + c->out_off, left,
+                       MSG_NOSIGNAL);
     c->flags |= CF_SEND;
     c->inflight++;
 }
@@ -422,8 +424,8 @@ static void uring_stop_accepting(cg_reactor *r)
     /* The in-flight accept holds its own reference to the socket: closing our fd alone
      * would keep it accepting. Cancel it; its final CQE is not re-armed (listen_fd -1). */
     if (u->ring_ok && u->accept_armed)
-        io_uring_prep_cancel64(uring_sqe(u, CG_TAG(CG_OP_NONE, 0, 0)),
-                               CG_TAG(CG_OP_ACCEPT, 0, 0), 0);
+        io_uring_prep_cancel64(uring_sqe(u, CG_TAG(CG_OP_NONE, 0, 0)), CG_TAG(CG_OP_ACCEPT, 0, 0),
+                               0);
 }
 
 static int uring_busy(cg_reactor *r)

@@ -42,13 +42,13 @@ typedef struct cg_conn {
     size_t scan_from;
     cg_http_request req;
     cg_http_chunked chunk;
-    size_t chunk_in, chunk_out;   /* decoder cursors relative to head end */
-    size_t req_bytes;             /* head + raw body bytes of the current request */
+    size_t chunk_in, chunk_out; /* decoder cursors relative to head end */
+    size_t req_bytes;           /* head + raw body bytes of the current request */
     int sent_continue, paused;
-    int close_after;              /* close once the current response is flushed */
-    int orphaned;                 /* peer gone while a deferred handler runs: free on answer */
+    int close_after; /* close once the current response is flushed */
+    int orphaned;    /* peer gone while a deferred handler runs: free on answer */
     cg_req rq;
-    struct cg_conn *prev, *next;  /* the reactor's connection list (drain walks it) */
+    struct cg_conn *prev, *next; /* the reactor's connection list (drain walks it) */
 } cg_conn;
 
 static void conn_process(cg_conn *c);
@@ -62,8 +62,10 @@ static void conn_pause(cg_conn *c, int pause)
 {
     if (pause == c->paused) return;
     c->paused = pause;
-    if (pause) cg_rconn_pause_read(c->rconn);
-    else cg_rconn_resume_read(c->rconn);
+    if (pause)
+        cg_rconn_pause_read(c->rconn);
+    else
+        cg_rconn_resume_read(c->rconn);
 }
 
 static void conn_close(cg_conn *c)
@@ -90,8 +92,8 @@ static void request_id_make(cg_rctx *rc, const cg_http_request *h, char *out)
         }
     }
     static const char hex[] = "0123456789abcdef";
-    uint64_t v = ((uint64_t)rc->index << 56) ^ (++rc->req_seq * 0x9E3779B97F4A7C15ull) ^
-                 rc->srv->start_ns;
+    uint64_t v =
+        ((uint64_t)rc->index << 56) ^ (++rc->req_seq * 0x9E3779B97F4A7C15ull) ^ rc->srv->start_ns;
     for (int i = 0; i < CG_REQUEST_ID_LEN; i++) out[i] = hex[(v >> (60 - 4 * i)) & 15];
     out[CG_REQUEST_ID_LEN] = 0;
 }
@@ -130,8 +132,9 @@ static void conn_fail(cg_conn *c, int status)
     cg_server *s = conn_srv(c);
     cg_metrics_add(s->metrics, c->rc->index,
                    status == 408 ? s->metric_timeouts : s->metric_parse_errors, 1);
-    int err = status == 408 ? CG_ETIMEOUT : (status == 413 || status == 414 || status == 431)
-                                                ? CG_ELIMIT : CG_EINVAL;
+    int err = status == 408                                       ? CG_ETIMEOUT
+              : (status == 413 || status == 414 || status == 431) ? CG_ELIMIT
+                                                                  : CG_EINVAL;
     conn_req_begin(c, NULL);
     c->close_after = 1;
     cg_req_error(&c->rq, status, err, msg, NULL);
@@ -292,8 +295,8 @@ void cg_conn_send_response(cg_req *rq, int status, const char *content_type, con
     if (cg_buf_ok(out)) cg_rconn_write(c->rconn, out->data, out->len);
     uint64_t dur = cg_time_mono_ns() - rq->start_ns;
     int route = rq->match.route >= 0 && rq->http ? rq->match.route : s->n_routes;
-    cg_metrics_request(s->metrics, rq->shard, route, rq->http ? (int)rq->http->method
-                                                              : CG_HTTP_OTHER, status, dur);
+    cg_metrics_request(s->metrics, rq->shard, route,
+                       rq->http ? (int)rq->http->method : CG_HTTP_OTHER, status, dur);
     if (status >= 500 || atomic_load_explicit(&s->live.log_requests, memory_order_relaxed))
         conn_log_request(rq, status, dur);
     if (c->state != CONN_WAIT) return; /* failed before dispatch: conn_fail closes */
@@ -321,8 +324,8 @@ void cg_conn_drain_tick(cg_rctx *rc)
 /* Shed a connection: a complete 503 (length computed, never hand-counted), then close. */
 static void conn_refuse(cg_rconn *rc)
 {
-#define REFUSE_BODY                                                                           \
-    "{\"error\":{\"code\":\"CG016\",\"message\":\"connection limit reached or server "       \
+#define REFUSE_BODY                                                                                \
+    "{\"error\":{\"code\":\"CG016\",\"message\":\"connection limit reached or server "             \
     "draining\",\"request_id\":\"0000000000000000\"}}"
     char head[256];
     int n = snprintf(head, sizeof head,
@@ -334,8 +337,7 @@ static void conn_refuse(cg_rconn *rc)
 #undef REFUSE_BODY
 }
 
-static void *conn_on_open(cg_reactor *r, cg_rconn *rc, const struct sockaddr *peer,
-                          socklen_t len)
+static void *conn_on_open(cg_reactor *r, cg_rconn *rc, const struct sockaddr *peer, socklen_t len)
 {
     cg_rctx *x = cg_reactor_user(r);
     cg_server *s = x->srv;
@@ -397,12 +399,9 @@ static void conn_on_timeout(cg_reactor *r, cg_rconn *rc, void *ud)
         conn_close(c); /* keep-alive idle: close quietly */
         break;
     case CONN_HEAD:
-    case CONN_BODY:
-        conn_fail(c, 408);
-        break;
-    case CONN_WAIT:   /* a deferred handler owns the deadline policy */
-    case CONN_CLOSING:
-        break;
+    case CONN_BODY: conn_fail(c, 408); break;
+    case CONN_WAIT: /* a deferred handler owns the deadline policy */
+    case CONN_CLOSING: break;
     }
 }
 
@@ -412,8 +411,10 @@ static void conn_on_close(cg_reactor *r, cg_rconn *rc, void *ud, int err)
     if (!c) return;
     cg_server *s = conn_srv(c);
     atomic_fetch_sub(&s->conns, 1);
-    if (c->prev) c->prev->next = c->next;
-    else c->rc->conn_list = c->next;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        c->rc->conn_list = c->next;
     if (c->next) c->next->prev = c->prev;
     c->rconn = NULL;
     if (c->state == CONN_WAIT && c->rq.deferred) {

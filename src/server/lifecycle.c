@@ -38,20 +38,22 @@ static void *reactor_main(void *arg)
 /* Log each changed key that only a restart applies. */
 static void reload_warn_restart(const cg_config *o, const cg_config *n)
 {
-    struct { const char *key; int changed; } keys[] = {
+    struct {
+        const char *key;
+        int changed;
+    } keys[] = {
         {"server.host", strcmp(o->server.host, n->server.host) != 0},
         {"server.port", o->server.port != n->server.port},
         {"server.workers", o->server.workers != n->server.workers},
         {"server.io_backend", o->server.io_backend != n->server.io_backend},
         {"database.path", strcmp(o->database.path, n->database.path) != 0},
         {"database.cache_size", o->database.cache_size_mb != n->database.cache_size_mb},
-        {"performance.pool_threads",
-         o->performance.pool_threads != n->performance.pool_threads},
+        {"performance.pool_threads", o->performance.pool_threads != n->performance.pool_threads},
     };
     for (size_t i = 0; i < CG_ARRAY_LEN(keys); i++)
         if (keys[i].changed)
-            cg_log_warn("config", "changed key needs a restart; keeping the running value",
-                        "key", keys[i].key);
+            cg_log_warn("config", "changed key needs a restart; keeping the running value", "key",
+                        keys[i].key);
 }
 
 static void server_reload(cg_server *s)
@@ -66,8 +68,7 @@ static void server_reload(cg_server *s)
         return;
     }
     for (int i = 0; i < d.n; i++)
-        cg_log_warn("config", "reload warning", "key", d.items[i].key, "reason",
-                    d.items[i].msg);
+        cg_log_warn("config", "reload warning", "key", d.items[i].key, "reason", d.items[i].msg);
     reload_warn_restart(&s->cfg, &nc);
     atomic_store(&s->live.keep_alive_ms, nc.server.keep_alive_ms);
     atomic_store(&s->live.timeout_ms, nc.server.timeout_ms);
@@ -118,9 +119,9 @@ static void log_listening(cg_server *s)
     char port[16], workers[16];
     snprintf(port, sizeof port, "%d", s->port);
     snprintf(workers, sizeof workers, "%d", s->n_reactors);
-    cg_log_info("server", "listening", "host", s->cfg.server.host, "port", port, "workers",
-                workers, "io_backend", cg_reactor_backend_name(s->backend), "data",
-                s->cfg.database.path, (const char *)0);
+    cg_log_info("server", "listening", "host", s->cfg.server.host, "port", port, "workers", workers,
+                "io_backend", cg_reactor_backend_name(s->backend), "data", s->cfg.database.path,
+                (const char *)0);
 }
 
 int cg_server_run(cg_server *s)
@@ -138,8 +139,10 @@ int cg_server_run(cg_server *s)
     for (;;) {
         struct timespec ts = {0, LIFECYCLE_SIGNAL_POLL_MS * 1000000L};
         int sig = sigtimedwait(&set, NULL, &ts);
-        if (sig == SIGHUP) server_reload(s);
-        else if (sig == SIGTERM || sig == SIGINT) break;
+        if (sig == SIGHUP)
+            server_reload(s);
+        else if (sig == SIGTERM || sig == SIGINT)
+            break;
     }
     server_drain(s);
     for (int i = 0; i < s->n_reactors; i++) cg_reactor_stop(s->rctx[i].reactor);

@@ -9,8 +9,8 @@
 #include "codegraph/base.h"
 #include "server_int.h"
 
-void cg_req_respond(cg_req *rq, int status, const char *content_type, const char *body,
-                    size_t len, const char *extra_headers)
+void cg_req_respond(cg_req *rq, int status, const char *content_type, const char *body, size_t len,
+                    const char *extra_headers)
 {
     CG_ASSERT(!rq->responded);
     rq->responded = 1;
@@ -56,8 +56,7 @@ const char *cg_req_param(const cg_req *rq, const char *name, size_t *len)
 {
     size_t nl = strlen(name);
     for (int i = 0; i < rq->match.n_params; i++) {
-        if (rq->match.params[i].name_len == nl &&
-            memcmp(rq->match.params[i].name, name, nl) == 0) {
+        if (rq->match.params[i].name_len == nl && memcmp(rq->match.params[i].name, name, nl) == 0) {
             *len = rq->match.params[i].val_len;
             return rq->match.params[i].val;
         }

@@ -122,8 +122,8 @@ static int metrics_build(cg_server *s)
     for (int i = 0; i < s->n_routes; i++) names[i] = s->routes[i].tmpl;
     names[s->n_routes] = "unmatched";
     const cg_histbuckets *hb = &s->cfg.metrics.histogram_buckets;
-    int rc = cg_metrics_create(&s->metrics, s->n_reactors + 1, names, s->n_routes + 1, hb->v,
-                               hb->n);
+    int rc =
+        cg_metrics_create(&s->metrics, s->n_reactors + 1, names, s->n_routes + 1, hb->v, hb->n);
     if (rc) return rc;
     cg_metrics *m = s->metrics;
     cg_metrics_gauge_fn(m, "codegraph_database_size_bytes", "Size of the RocksDB store on disk",
@@ -132,9 +132,9 @@ static int metrics_build(cg_server *s)
                         gauge_queue_depth, s);
     cg_metrics_gauge_fn(m, "codegraph_connections_open", "Open HTTP connections", gauge_conns, s);
     cg_metrics_gauge_fn(m, "codegraph_ready", "1 while /ready answers 200", gauge_ready, s);
-    s->metric_conns_refused = cg_metrics_counter(
-        m, "codegraph_connections_refused_total", "Connections shed at max_connections or drain",
-        NULL, NULL);
+    s->metric_conns_refused =
+        cg_metrics_counter(m, "codegraph_connections_refused_total",
+                           "Connections shed at max_connections or drain", NULL, NULL);
     s->metric_parse_errors = cg_metrics_counter(
         m, "codegraph_http_errors_total", "Requests rejected before routing", "kind", "framing");
     s->metric_timeouts = cg_metrics_counter(m, "codegraph_http_errors_total",
@@ -156,7 +156,10 @@ static int reactors_build(cg_server *s, char *err, size_t errlen)
         cg_buf_init(&x->body);
         cg_reactor_options o = {.host = s->cfg.server.host,
                                 .port = i == 0 ? s->cfg.server.port : s->port,
-                                .backend = be, .index = i, .listen_fd = -1, .user = x};
+                                .backend = be,
+                                .index = i,
+                                .listen_fd = -1,
+                                .user = x};
         int rc = cg_reactor_create(&x->reactor, &o, &cg_conn_handler);
         if (rc) {
             int refused = be == CG_IO_URING && (rc == -EPERM || rc == -ENOSYS || rc == -EACCES);
@@ -193,8 +196,9 @@ int cg_server_create(cg_server **out, cg_config *cfg, const char *config_path, c
     s->n_reactors = s->cfg.server.workers > 0 ? s->cfg.server.workers : (int)CG_MAX(cores, 1);
     int rc = routes_build(s);
     if (!rc) rc = cg_store_open(&s->store, &s->cfg.database, err, errlen);
-    if (!rc) rc = cg_pool_create(&s->pool, s->cfg.performance.pool_threads,
-                                 s->cfg.performance.pool_queue_max);
+    if (!rc)
+        rc = cg_pool_create(&s->pool, s->cfg.performance.pool_threads,
+                            s->cfg.performance.pool_queue_max);
     if (!rc) rc = reactors_build(s, err, errlen);
     if (!rc) rc = metrics_build(s);
     if (rc) {

@@ -29,11 +29,11 @@ typedef struct cg_rctx {
     cg_reactor *reactor;
     pthread_t thread;
     int index;
-    uint64_t req_seq;        /* request-id counter */
-    cg_buf scratch;          /* response assembly */
-    cg_buf body;             /* handler body scratch */
-    _Atomic int accepting;   /* listener still open */
-    _Atomic int stop_accept; /* asked to close the listener (drain) */
+    uint64_t req_seq;          /* request-id counter */
+    cg_buf scratch;            /* response assembly */
+    cg_buf body;               /* handler body scratch */
+    _Atomic int accepting;     /* listener still open */
+    _Atomic int stop_accept;   /* asked to close the listener (drain) */
     struct cg_conn *conn_list; /* open HTTP connections of this reactor */
 } cg_rctx;
 
@@ -47,9 +47,9 @@ struct cg_server {
     cg_rctx *rctx;
     cg_io_backend backend;
     int port;
-    _Atomic int state;       /* cg_server_state */
-    _Atomic int conns;       /* open connections, all reactors */
-    _Atomic int inflight;    /* requests being handled, all reactors */
+    _Atomic int state;    /* cg_server_state */
+    _Atomic int conns;    /* open connections, all reactors */
+    _Atomic int inflight; /* requests being handled, all reactors */
     cg_live_settings live;
     uint64_t start_ns;
     int64_t start_wall_s;

@@ -77,17 +77,17 @@ static result run(const char *s, size_t n, uint64_t body_max, int *agree)
 #define BIG (1ull << 40)
 
 /* Expect verdict `want`; for 1 also the decoded body and the bytes consumed. */
-#define EXPECT_BODY(lit, max, want, body, consumed)                              \
-    do {                                                                         \
-        int agree_;                                                              \
-        result r_ = run(lit, sizeof(lit) - 1, (max), &agree_);                   \
-        CG_CHECK_EQ_INT(r_.r, (want));                                           \
-        CG_CHECK(agree_);                                                        \
-        if ((want) == 1) {                                                       \
-            CG_CHECK_STR(r_.out, (body));                                        \
-            CG_CHECK_EQ_INT(r_.in_pos, (consumed));                              \
-        }                                                                        \
-        free(r_.out);                                                            \
+#define EXPECT_BODY(lit, max, want, body, consumed)                                                \
+    do {                                                                                           \
+        int agree_;                                                                                \
+        result r_ = run(lit, sizeof(lit) - 1, (max), &agree_);                                     \
+        CG_CHECK_EQ_INT(r_.r, (want));                                                             \
+        CG_CHECK(agree_);                                                                          \
+        if ((want) == 1) {                                                                         \
+            CG_CHECK_STR(r_.out, (body));                                                          \
+            CG_CHECK_EQ_INT(r_.in_pos, (consumed));                                                \
+        }                                                                                          \
+        free(r_.out);                                                                              \
     } while (0)
 #define EXPECT_OK(lit, body) EXPECT_BODY(lit, BIG, 1, body, sizeof(lit) - 1)
 #define EXPECT_ERR(lit, want) EXPECT_BODY(lit, BIG, want, "", 0)
@@ -97,8 +97,7 @@ CG_TEST(valid_bodies)
     EXPECT_OK("5\r\nhello\r\n0\r\n\r\n", "hello");
     EXPECT_OK("0\r\n\r\n", "");
     EXPECT_OK("3\r\nabc\r\nA\r\n0123456789\r\n1\r\n!\r\n0\r\n\r\n", "abc0123456789!");
-    EXPECT_OK("a\r\n0123456789\r\nF\r\nabcdefghijklmno\r\n0\r\n\r\n",
-              "0123456789abcdefghijklmno");
+    EXPECT_OK("a\r\n0123456789\r\nF\r\nabcdefghijklmno\r\n0\r\n\r\n", "0123456789abcdefghijklmno");
     EXPECT_OK("0000000000000005\r\nhello\r\n000\r\n\r\n", "hello");
     EXPECT_OK("2\r\n\r\n\r\n0\r\n\r\n", "\r\n"); /* data may contain CRLF */
 }
@@ -238,8 +237,8 @@ CG_TEST(body_max_is_413_as_soon_as_a_size_crosses_it)
     EXPECT_BODY(s, 10, 1, "helloworld", sizeof s - 1);
     EXPECT_BODY(s, 11, 1, "helloworld", sizeof s - 1);
     EXPECT_BODY(s, 9, -413, "", 0);
-    EXPECT_BODY("B\r\n", 10, -413, "", 0);      /* before any data arrives */
-    EXPECT_BODY("A\r\n", 10, 0, "", 0);         /* exactly the max: fine so far */
+    EXPECT_BODY("B\r\n", 10, -413, "", 0);       /* before any data arrives */
+    EXPECT_BODY("A\r\n", 10, 0, "", 0);          /* exactly the max: fine so far */
     EXPECT_BODY("1000000\r\n", 10, -413, "", 0); /* on its second digit */
     EXPECT_BODY("0\r\n\r\n", 0, 1, "", 5);
     EXPECT_BODY("1\r\nx\r\n0\r\n\r\n", 0, -413, "", 0);

@@ -66,8 +66,7 @@ static int same_req(const cg_http_request *a, const char *ba, const cg_http_requ
 
 /* One-shot verdict on s; *agree is 0 unless byte-at-a-time and random splits (on an
  * exact-size copy, so ASan sees any overread) give the same verdict and fields. */
-static int run(const char *s, size_t n, const cg_http_limits *l, cg_http_request *req,
-               int *agree)
+static int run(const char *s, size_t n, const cg_http_limits *l, cg_http_request *req, int *agree)
 {
     static cg_http_request other;
     size_t scan = 0;
@@ -87,12 +86,12 @@ static int run(const char *s, size_t n, const cg_http_limits *l, cg_http_request
 static cg_http_limits lim;
 static cg_http_request rq;
 
-#define EXPECT_N(s, n, l, want)                                                  \
-    do {                                                                         \
-        int agree_;                                                              \
-        int got_ = run((s), (n), (l), &rq, &agree_);                             \
-        CG_CHECK_EQ_INT(got_, (want));                                           \
-        CG_CHECK(agree_);                                                        \
+#define EXPECT_N(s, n, l, want)                                                                    \
+    do {                                                                                           \
+        int agree_;                                                                                \
+        int got_ = run((s), (n), (l), &rq, &agree_);                                               \
+        CG_CHECK_EQ_INT(got_, (want));                                                             \
+        CG_CHECK(agree_);                                                                          \
     } while (0)
 #define EXPECT(lit, want) EXPECT_N(lit, sizeof(lit) - 1, &lim, want)
 #define OK_LEN(lit) ((int)(sizeof(lit) - 1))
@@ -143,7 +142,10 @@ CG_TEST(simple_get)
 
 CG_TEST(every_method_and_other_tokens)
 {
-    static const struct { const char *req; cg_http_method m; } cases[] = {
+    static const struct {
+        const char *req;
+        cg_http_method m;
+    } cases[] = {
         {"GET / HTTP/1.1\r\nHost: a\r\n\r\n", CG_HTTP_GET},
         {"HEAD / HTTP/1.1\r\nHost: a\r\n\r\n", CG_HTTP_HEAD},
         {"POST / HTTP/1.1\r\nHost: a\r\n\r\n", CG_HTTP_POST},
@@ -354,8 +356,7 @@ CG_TEST(content_length)
     CG_CHECK_EQ_INT(rq.content_length, 7);
     EXPECT("POST / HTTP/1.1\r\nHost: a\r\ncontent-length: 9223372036854775807\r\n\r\n", -413);
     EXPECT("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9223372036854775808\r\n\r\n", -400);
-    EXPECT("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n",
-           -400);
+    EXPECT("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n", -400);
 }
 
 CG_TEST(content_length_smuggling_shapes)
@@ -390,11 +391,14 @@ CG_TEST(transfer_encoding_smuggling_shapes)
 {
     /* CL.TE and TE.CL */
     EXPECT("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
-           "Transfer-Encoding: chunked\r\n\r\n", -400);
+           "Transfer-Encoding: chunked\r\n\r\n",
+           -400);
     EXPECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
-           "Content-Length: 5\r\n\r\n", -400);
+           "Content-Length: 5\r\n\r\n",
+           -400);
     EXPECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n"
-           "Content-Length: 5\r\n\r\n", -400);
+           "Content-Length: 5\r\n\r\n",
+           -400);
     /* TE.TE variants */
     EXPECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n", -400);
     EXPECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n", -400);
@@ -413,11 +417,14 @@ CG_TEST(transfer_encoding_smuggling_shapes)
     EXPECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip;q\r\n\r\n", -400);
     EXPECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chun\x0bked\r\n\r\n", -400);
     EXPECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
-           "Transfer-Encoding: chunked\r\n\r\n", -400);
+           "Transfer-Encoding: chunked\r\n\r\n",
+           -400);
     EXPECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n"
-           "Transfer-Encoding: chunked\r\n\r\n", -400);
+           "Transfer-Encoding: chunked\r\n\r\n",
+           -400);
     EXPECT("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n"
-           " identity\r\n\r\n", -400);
+           " identity\r\n\r\n",
+           -400);
     /* Transfer-Encoding in HTTP/1.0 */
     EXPECT("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", -400);
 }
@@ -540,7 +547,7 @@ CG_TEST(header_count_limit)
 CG_TEST(small_custom_limits)
 {
     cg_http_limits l = lim;
-    l.request_line_max = 16; /* "GET /abc HTTP/1.1" is 17 */
+    l.request_line_max = 16;                            /* "GET /abc HTTP/1.1" is 17 */
     EXPECT_N("GET /ab HTTP/1.1\r\n\r\n", 20, &l, -400); /* 16: fits; Host missing */
     EXPECT_N("GET /abc HTTP/1.1\r\n", 19, &l, -414);
     EXPECT_N("GET /abc HTTP/1.", 16, &l, 0);

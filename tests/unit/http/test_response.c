@@ -59,8 +59,8 @@ CG_TEST(connection_close_and_extra_headers)
 {
     cg_buf b;
     cg_buf_init(&b);
-    cg_http_response(&b, 429, "application/json", "Retry-After: 1\r\nX-Request-Id: ab\r\n",
-                     "{}", 2, 0, 0);
+    cg_http_response(&b, 429, "application/json", "Retry-After: 1\r\nX-Request-Id: ab\r\n", "{}", 2,
+                     0, 0);
     CG_CHECK(strncmp(b.data, "HTTP/1.1 429 Too Many Requests\r\n", 32) == 0);
     const char *end = strstr(b.data, "\r\n\r\n");
     CG_CHECK(end != NULL);
@@ -207,8 +207,7 @@ CG_TEST(many_responses_are_fast)
     uint64_t t0 = cg_time_mono_ns();
     for (int i = 0; i < n; i++) {
         cg_buf_reset(&b);
-        cg_http_response(&b, 200, "application/json", NULL, "{\"status\":\"healthy\"}", 20, 1,
-                         0);
+        cg_http_response(&b, 200, "application/json", NULL, "{\"status\":\"healthy\"}", 20, 1, 0);
     }
     uint64_t ns = (cg_time_mono_ns() - t0) / (uint64_t)n;
     printf("  cg_http_response: %llu ns each\n", (unsigned long long)ns);

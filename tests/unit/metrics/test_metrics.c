@@ -231,8 +231,7 @@ CG_TEST(registration_rules)
     CG_CHECK_EQ_INT(cg_metrics_gauge(m, "codegraph_x", "h", "kind", NULL), CG_EINVAL);
     CG_CHECK_EQ_INT(cg_metrics_gauge(m, "codegraph_x", "h", "__kind", "a"), CG_EINVAL);
     CG_CHECK_EQ_INT(cg_metrics_gauge(m, "codegraph_x", "h", "a:b", "a"), CG_EINVAL);
-    CG_CHECK_EQ_INT(cg_metrics_counter(m, "codegraph_requests_total", "h", NULL, NULL),
-                    CG_EINVAL);
+    CG_CHECK_EQ_INT(cg_metrics_counter(m, "codegraph_requests_total", "h", NULL, NULL), CG_EINVAL);
     CG_CHECK_EQ_INT(cg_metrics_gauge(m, "process_open_fds", "h", NULL, NULL), CG_EINVAL);
     CG_CHECK_EQ_INT(cg_metrics_gauge_fn(m, "codegraph_f", "h", NULL, NULL), CG_EINVAL);
     int a1 = cg_metrics_gauge(m, "codegraph_a", "A.", "kind", "one");
@@ -246,7 +245,7 @@ CG_TEST(registration_rules)
     cg_metrics_gauge_set(m, a2, -2);
     cg_metrics_add(m, 0, b, 3);
     cg_metrics_add(m, 1, b, 4);
-    cg_metrics_add(m, 1, CG_EINVAL, 9);       /* failed registration: a no-op */
+    cg_metrics_add(m, 1, CG_EINVAL, 9); /* failed registration: a no-op */
     cg_metrics_gauge_set(m, CG_ELIMIT, 9);
     char *s = render(m);
     CG_CHECK(s != NULL);
@@ -294,7 +293,10 @@ CG_TEST(gauge_fn_called_at_scrape)
 
 CG_TEST(escaping_of_labels_and_help)
 {
-    const char *r[] = {"/a\"b\\c\nd", ("/bad\xff" "utf8"), "/ünïcode"};
+    const char *r[] = {"/a\"b\\c\nd",
+                       ("/bad\xff"
+                        "utf8"),
+                       "/ünïcode"};
     cg_metrics *m = NULL;
     CG_CHECK_EQ_INT(cg_metrics_create(&m, 1, r, 3, NULL, 0), 0);
     if (!m) return;

@@ -29,7 +29,10 @@ typedef struct tjob {
 
 static atomic_int done_total;
 
-static uint64_t now_ms(void) { return cg_time_mono_ns() / 1000000u; }
+static uint64_t now_ms(void)
+{
+    return cg_time_mono_ns() / 1000000u;
+}
 
 static void sleep_ms(int ms)
 {
@@ -77,8 +80,12 @@ static void *r_open(cg_reactor *r, cg_rconn *c, const struct sockaddr *p, sockle
 {
     return NULL;
 }
-static void r_data(cg_reactor *r, cg_rconn *c, void *ud, const char *d, size_t n) {}
-static void r_close(cg_reactor *r, cg_rconn *c, void *ud, int err) {}
+static void r_data(cg_reactor *r, cg_rconn *c, void *ud, const char *d, size_t n)
+{
+}
+static void r_close(cg_reactor *r, cg_rconn *c, void *ud, int err)
+{
+}
 static const cg_reactor_handler rh = {r_open, r_data, NULL, NULL, r_close, NULL};
 
 typedef struct rsrv {

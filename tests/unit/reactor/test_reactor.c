@@ -53,7 +53,10 @@ typedef struct tconn {
 
 static unsigned char big[BIG_BYTES];
 
-static uint64_t now_ms(void) { return cg_time_mono_ns() / 1000000u; }
+static uint64_t now_ms(void)
+{
+    return cg_time_mono_ns() / 1000000u;
+}
 
 static void sleep_ms(int ms)
 {
@@ -247,8 +250,10 @@ static int case_usable(const bcase *bc)
         srv s;
         int rc = srv_create(&s, bc, 0);
         uring_ok = rc == 0;
-        if (rc == 0) cg_reactor_destroy(s.t.r);
-        else printf("  (io_uring refused here: %s — its cases are skipped)\n", strerror(-rc));
+        if (rc == 0)
+            cg_reactor_destroy(s.t.r);
+        else
+            printf("  (io_uring refused here: %s — its cases are skipped)\n", strerror(-rc));
     }
     return uring_ok;
 }
@@ -260,8 +265,8 @@ static int case_begin(const bcase *bc)
     return 1;
 }
 
-#define FOR_EACH_BACKEND(bc)                                                         \
-    for (const bcase *bc = cases; bc < cases + CG_ARRAY_LEN(cases); bc++)            \
+#define FOR_EACH_BACKEND(bc)                                                                       \
+    for (const bcase *bc = cases; bc < cases + CG_ARRAY_LEN(cases); bc++)                          \
         if (case_begin(bc))
 
 /* ------------------------------------------------------------------ client helpers */
@@ -280,7 +285,10 @@ static int client(int port)
     return fd;
 }
 
-static void send_str(int fd, const char *s) { (void)!send(fd, s, strlen(s), MSG_NOSIGNAL); }
+static void send_str(int fd, const char *s)
+{
+    (void)!send(fd, s, strlen(s), MSG_NOSIGNAL);
+}
 
 /* Read exactly n bytes (or until EOF/error/timeout); returns the count read. */
 static size_t recv_n(int fd, void *buf, size_t n)
@@ -342,7 +350,10 @@ typedef struct sync_msg {
     atomic_int ran;
 } sync_msg;
 
-static void sync_fn(cg_reactor *r, cg_msg *m) { atomic_store(&((sync_msg *)m)->ran, 1); }
+static void sync_fn(cg_reactor *r, cg_msg *m)
+{
+    atomic_store(&((sync_msg *)m)->ran, 1);
+}
 
 static int sync_with(srv *s)
 {
@@ -378,7 +389,8 @@ CG_TEST(backend_selection)
     cg_reactor_options o = {"not-an-ip", 0, CG_IO_EPOLL, 0, -1, NULL};
     cg_reactor *r = NULL;
     CG_CHECK(cg_reactor_create(&r, &o, &handler) < 0 && r == NULL);
-    FOR_EACH_BACKEND(bc) {
+    FOR_EACH_BACKEND(bc)
+    {
         CG_CHECK_EQ_INT(srv_create(&s, bc, 0), 0);
         CG_CHECK_EQ_INT(cg_reactor_backend(s.t.r), bc->expect);
         cg_reactor_destroy(s.t.r);
@@ -387,7 +399,8 @@ CG_TEST(backend_selection)
 
 CG_TEST(echo_round_trips_and_half_close)
 {
-    FOR_EACH_BACKEND(bc) {
+    FOR_EACH_BACKEND(bc)
+    {
         int fds0 = count_fds();
         srv s;
         CG_CHECK_EQ_INT(srv_start(&s, bc, 0), 0);
@@ -417,7 +430,8 @@ CG_TEST(echo_round_trips_and_half_close)
 
 CG_TEST(small_writes_coalesce_nodelay)
 {
-    FOR_EACH_BACKEND(bc) {
+    FOR_EACH_BACKEND(bc)
+    {
         srv s;
         CG_CHECK_EQ_INT(srv_start(&s, bc, 0), 0);
         int fd = client(cg_reactor_port(s.t.r));
@@ -448,7 +462,8 @@ CG_TEST(small_writes_coalesce_nodelay)
 CG_TEST(large_write_slow_reader)
 {
     unsigned char *got = malloc(BIG_BYTES);
-    FOR_EACH_BACKEND(bc) {
+    FOR_EACH_BACKEND(bc)
+    {
         srv s;
         CG_CHECK_EQ_INT(srv_start(&s, bc, 0), 0);
         int fd = client(cg_reactor_port(s.t.r));
@@ -476,7 +491,8 @@ CG_TEST(large_write_slow_reader)
 
 CG_TEST(pause_resume_keeps_order)
 {
-    FOR_EACH_BACKEND(bc) {
+    FOR_EACH_BACKEND(bc)
+    {
         srv s;
         CG_CHECK_EQ_INT(srv_start(&s, bc, 0), 0);
         int fd = client(cg_reactor_port(s.t.r));
@@ -511,7 +527,8 @@ CG_TEST(pause_mid_stream_keeps_order)
     char *out = malloc(STREAM_BYTES + 1), *in = malloc(STREAM_BYTES + 2);
     out[0] = '!';
     for (int i = 1; i <= STREAM_BYTES; i++) out[i] = (char)('a' + i % 16); /* no 'r' */
-    FOR_EACH_BACKEND(bc) {
+    FOR_EACH_BACKEND(bc)
+    {
         srv s;
         CG_CHECK_EQ_INT(srv_start(&s, bc, 0), 0);
         int fd = client(cg_reactor_port(s.t.r));
@@ -537,7 +554,8 @@ CG_TEST(pause_mid_stream_keeps_order)
 CG_TEST(graceful_close_flushes_abort_does_not)
 {
     unsigned char *got = malloc(MIB + 16);
-    FOR_EACH_BACKEND(bc) {
+    FOR_EACH_BACKEND(bc)
+    {
         srv s;
         CG_CHECK_EQ_INT(srv_start(&s, bc, 0), 0);
         int fd = client(cg_reactor_port(s.t.r));
@@ -564,7 +582,8 @@ CG_TEST(graceful_close_flushes_abort_does_not)
 
 CG_TEST(refused_connection_gets_on_open_bytes)
 {
-    FOR_EACH_BACKEND(bc) {
+    FOR_EACH_BACKEND(bc)
+    {
         srv s;
         CG_CHECK_EQ_INT(srv_start(&s, bc, 0), 0);
         atomic_store(&s.t.refuse, 1);
@@ -584,7 +603,8 @@ CG_TEST(refused_connection_gets_on_open_bytes)
 
 CG_TEST(deadlines_fire_rearm_disarm)
 {
-    FOR_EACH_BACKEND(bc) {
+    FOR_EACH_BACKEND(bc)
+    {
         srv s;
         CG_CHECK_EQ_INT(srv_start(&s, bc, 0), 0);
         int fd = client(cg_reactor_port(s.t.r));
@@ -600,7 +620,7 @@ CG_TEST(deadlines_fire_rearm_disarm)
         CG_CHECK(now_ms() - t0 < 900);
         set_rcvtimeo_ms(fd, 1200);
         CG_CHECK_EQ_INT(recv_eof(fd), -EAGAIN); /* the 1000 ms one is gone */
-        send_str(fd, "DZ"); /* disarm */
+        send_str(fd, "DZ");                     /* disarm */
         set_rcvtimeo_ms(fd, 500);
         CG_CHECK_EQ_INT(recv_eof(fd), -EAGAIN);
         CG_CHECK(atomic_load(&s.t.ticks) >= 20); /* ~every 50 ms for > 2 s */
@@ -654,7 +674,8 @@ static void *poster_main(void *arg)
 
 CG_TEST(posted_messages_run_on_reactor_thread)
 {
-    FOR_EACH_BACKEND(bc) {
+    FOR_EACH_BACKEND(bc)
+    {
         srv s;
         CG_CHECK_EQ_INT(srv_start(&s, bc, 0), 0);
         atomic_store(&posted_runs, 0);
@@ -674,7 +695,8 @@ CG_TEST(posted_messages_run_on_reactor_thread)
 
 CG_TEST(stop_from_other_thread_closes_leftovers)
 {
-    FOR_EACH_BACKEND(bc) {
+    FOR_EACH_BACKEND(bc)
+    {
         int fds0 = count_fds();
         srv s;
         CG_CHECK_EQ_INT(srv_start(&s, bc, 0), 0);
@@ -701,7 +723,8 @@ CG_TEST(stop_from_other_thread_closes_leftovers)
 
 CG_TEST(two_reactors_share_a_port)
 {
-    FOR_EACH_BACKEND(bc) {
+    FOR_EACH_BACKEND(bc)
+    {
         int fds0 = count_fds();
         srv a, b;
         CG_CHECK_EQ_INT(srv_start(&a, bc, 0), 0);
@@ -728,7 +751,8 @@ CG_TEST(two_reactors_share_a_port)
 
 CG_TEST(reset_and_churn_close_exactly_once)
 {
-    FOR_EACH_BACKEND(bc) {
+    FOR_EACH_BACKEND(bc)
+    {
         int fds0 = count_fds();
         srv s;
         CG_CHECK_EQ_INT(srv_start(&s, bc, 0), 0);

@@ -5,7 +5,10 @@
 #include "cgtest.h"
 #include "codegraph/router.h"
 
-static void h(struct cg_req *rq) { (void)rq; }
+static void h(struct cg_req *rq)
+{
+    (void)rq;
+}
 
 static const cg_route table[] = {
     {CG_M(CG_HTTP_GET), "/health", h, CG_ROUTE_OPEN, ""},
