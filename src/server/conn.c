@@ -44,6 +44,7 @@ typedef struct cg_conn {
     cg_http_chunked chunk;
     size_t chunk_in, chunk_out; /* decoder cursors relative to head end */
     size_t req_bytes;           /* head + raw body bytes of the current request */
+    const char *head_base;      /* in.data when the head was parsed: pointers valid while equal */
     int sent_continue, paused;
     int close_after; /* close once the current response is flushed */
     int orphaned;    /* peer gone while a deferred handler runs: free on answer */
@@ -163,6 +164,7 @@ static int conn_head(cg_conn *c)
         return -1;
     }
     if (r == 0) return 0;
+    c->head_base = c->in.data;
     c->state = CONN_BODY;
     c->sent_continue = 0;
     cg_http_chunked_init(&c->chunk);
@@ -213,12 +215,14 @@ static int conn_body(cg_conn *c, size_t *body_len)
 static void conn_dispatch(cg_conn *c, size_t body_len)
 {
     cg_server *s = conn_srv(c);
-    cg_http_limits lim;
-    size_t from = 0;
-    /* `in` may have moved since the head was parsed: refresh the pointers. */
-    cg_http_limits_default(&lim, UINT64_MAX);
-    int r = cg_http_parse_head(&c->req, c->in.data, c->in.len, &lim, &from);
-    CG_ASSERT(r > 0);
+    if (c->in.data != c->head_base) {
+        /* `in` moved since the head was parsed (it grew): refresh the pointers. */
+        cg_http_limits lim;
+        size_t from = 0;
+        cg_http_limits_default(&lim, UINT64_MAX);
+        int r = cg_http_parse_head(&c->req, c->in.data, c->in.len, &lim, &from);
+        CG_ASSERT(r > 0);
+    }
     c->req.body = c->in.data + c->req.head_len;
     c->req.body_len = body_len;
     if (!c->req.keep_alive || atomic_load(&s->state) != CG_SERVER_SERVING) c->close_after = 1;
