@@ -1,0 +1,117 @@
+/*
+ * extract.h — what one source file yields: definitions (entities) and the
+ * references they make (calls, imports, inheritance, other references), before
+ * any name resolution.
+ *
+ * Extraction is generic: each language's query (lang.h) tags nodes with capture
+ * names in the tags.scm convention, and one engine turns matches into entities
+ * and references:
+ *   @definition.<kind>  the whole definition node; <kind> is one of the
+ *                       cg_entity_kind names below (function, method, class, …)
+ *   @name               the defined (or referenced) name inside the match
+ *   @doc                a doc comment / docstring node for the definition
+ *   @reference.call | .import | .inherit | .implement | .type
+ *                       a reference node; its @name is the target as written
+ * Parents come from nesting (the innermost enclosing definition); a function
+ * whose parent is a class-like entity becomes a method; qualified names join the
+ * parents' names with ".". Every string lives in `strings` and is named by an
+ * offset (offset 0 is the empty string), so the result is one flat, relocatable
+ * block that is cheap to hand between threads.
+ */
+#ifndef CODEGRAPH_EXTRACT_H
+#define CODEGRAPH_EXTRACT_H
+
+#include <stdint.h>
+
+#include "codegraph/buf.h"
+#include "codegraph/lang.h"
+
+typedef enum {
+    CG_KIND_FUNCTION,
+    CG_KIND_METHOD,
+    CG_KIND_CLASS,
+    CG_KIND_STRUCT,
+    CG_KIND_INTERFACE,
+    CG_KIND_TRAIT,
+    CG_KIND_ENUM,
+    CG_KIND_MODULE,     /**< module, namespace, package, object (Scala/Kotlin) */
+    CG_KIND_CONSTANT,
+    CG_KIND_TYPE_ALIAS,
+    CG_KIND_COUNT
+} cg_entity_kind;
+
+typedef enum {
+    CG_REF_CALL,
+    CG_REF_IMPORT,
+    CG_REF_INHERIT,
+    CG_REF_IMPLEMENT,
+    CG_REF_TYPE,        /**< any other reference to a named type/symbol */
+    CG_REF_COUNT
+} cg_ref_kind;
+
+/** Lines are 1-based, columns 0-based bytes, bytes are offsets into the file. */
+typedef struct cg_span {
+    uint32_t start_line, start_col, end_line, end_col;
+    uint32_t start_byte, end_byte;
+} cg_span;
+
+typedef struct cg_xentity {
+    cg_entity_kind kind;
+    uint32_t name, qualified_name, signature, doc; /**< offsets into strings */
+    int32_t parent;                                /**< entity index, -1 = top level */
+    cg_span span;
+} cg_xentity;
+
+typedef struct cg_xref {
+    cg_ref_kind kind;
+    uint32_t name;      /**< target as written ("os.path", "Base", "self.run") */
+    int32_t from;       /**< enclosing entity index, -1 = file level */
+    cg_span span;
+} cg_xref;
+
+typedef struct cg_extract {
+    cg_xentity *entities;
+    int n_entities, cap_entities;
+    cg_xref *refs;
+    int n_refs, cap_refs;
+    cg_buf strings;     /**< NUL-separated strings; offset 0 is "" */
+    uint32_t error_nodes; /**< ERROR/MISSING nodes in the tree (0 = clean parse) */
+    int truncated;      /**< a limit stopped extraction early (still a usable result) */
+    int timed_out;      /**< the parse hit the time box; the result is empty */
+} cg_extract;
+
+typedef struct cg_extract_limits {
+    uint64_t parse_timeout_us; /**< per-file parse time box (0 = none) */
+    int max_entities;          /**< per file */
+    int max_refs;              /**< per file */
+    uint32_t max_doc_bytes;    /**< docstrings are cut at this length */
+    uint32_t max_signature_bytes;
+} cg_extract_limits;
+
+/** Sensible limits (see limits.h). */
+void cg_extract_limits_default(cg_extract_limits *l);
+void cg_extract_init(cg_extract *x);
+void cg_extract_release(cg_extract *x);
+/** The string at an offset. */
+static inline const char *cg_extract_str(const cg_extract *x, uint32_t off)
+{
+    return x->strings.data ? x->strings.data + off : "";
+}
+
+/**
+ * Parse `src` with `lang` and extract into `out` (which must be initialised; it is
+ * reset first). Thread-safe: parsers and query cursors are per thread, compiled
+ * queries are shared. Returns 0, CG_EPARSE (timed out or the parser gave up:
+ * out->timed_out tells), CG_ELANG (the language's query does not compile — a
+ * build defect, logged), or CG_ENOMEM.
+ */
+int cg_extract_file(const cg_lang *lang, const char *src, size_t len,
+                    const cg_extract_limits *lim, cg_extract *out);
+
+/** "function", "class", … / "call", "import", … */
+const char *cg_entity_kind_name(cg_entity_kind k);
+const char *cg_ref_kind_name(cg_ref_kind k);
+/** Parse a kind name; -1 if unknown. */
+int cg_entity_kind_parse(const char *s);
+
+#endif
