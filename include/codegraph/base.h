@@ -39,6 +39,8 @@ enum cg_err {
     CG_EOVERLOAD = -10016, /**< CG016 queue full / shedding load / draining */
     CG_ERATE = -10017,     /**< CG017 rate limited */
     CG_EINTERNAL = -10018, /**< CG018 internal error */
+    CG_EFORBIDDEN = -10019, /**< CG019 path outside [parsing] allowed_roots */
+    CG_ECONFLICT = -10020, /**< CG020 conflicts with the current state (exists, busy) */
 };
 
 /** "CG0xx" for a CG_E* code (CG018 for anything unknown). */

@@ -16,4 +16,17 @@ int cg_cli_main(int argc, char **argv);
 /** `codegraph healthcheck [--url URL]`: 0 when /health answers 200 and "healthy". */
 int cg_cli_healthcheck(int argc, char **argv);
 
+/** `codegraph index PATH [--project NAME] [--json] [-c PATH] [--set K=V]`. */
+int cg_cli_index(int argc, char **argv);
+/** `codegraph projects [--json] [-c PATH]`. */
+int cg_cli_projects(int argc, char **argv);
+/** `codegraph stats [--project P] [--json] [-c PATH]`. */
+int cg_cli_stats(int argc, char **argv);
+
+struct cg_config;
+/** Load the config: defaults < file (`path`, may be NULL) < environment < `sets`
+ *  (key, value pairs); diagnostics go to stderr. 0 or CG_ECONFIG (cfg released). */
+int cg_cli_config_load(const char *path, const char *const (*sets)[2], int n_sets,
+                       struct cg_config *cfg);
+
 #endif

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "codegraph/buf.h"
 #include "codegraph/config.h"
 
 /** An open database. Private to store.c. */
@@ -29,6 +30,15 @@ typedef struct cg_store cg_store;
 typedef enum cg_store_cf {
     CG_STORE_CF_DEFAULT = 0, /**< "default": RocksDB's own, always present */
     CG_STORE_CF_META = 1,    /**< "meta": small settings (schema version, generation, …) */
+    /* The code graph (issue 3); key encodings in the DESIGN comment of src/graph/graph_int.h. */
+    CG_STORE_CF_PROJECTS = 2,   /**< "projects": project records and the name → id index */
+    CG_STORE_CF_FILES = 3,      /**< "files": file records, file uid → path, stored references */
+    CG_STORE_CF_ENTITIES = 4,   /**< "entities": entity id → entity record */
+    CG_STORE_CF_NAMES = 5,      /**< "names": (project, lowercased name, entity id) index */
+    CG_STORE_CF_OUT_EDGES = 6,  /**< "out_edges": (src, kind, dst) → edge record */
+    CG_STORE_CF_IN_EDGES = 7,   /**< "in_edges": (dst, kind, src) → edge record (mirror) */
+    CG_STORE_CF_UNRESOLVED = 8, /**< "unresolved": unresolved references + resolution work */
+    CG_STORE_CF_JOBS = 9,       /**< "jobs": index job records */
     CG_STORE_CF_COUNT
 } cg_store_cf;
 
@@ -97,5 +107,86 @@ int cg_store_property_u64(cg_store *s, const char *name, uint64_t *out);
 
 /** The latest sequence number: every acknowledged write increases it. */
 uint64_t cg_store_sequence(cg_store *s);
+
+/* ---- generic keys and values (binary keys compare as unsigned bytes, memcmp order) ---- */
+
+/**
+ * A point-in-time view of the whole database (a RocksDB snapshot). Reads through it see
+ * exactly the writes acknowledged before it was created, however long it is held. Holding
+ * one keeps old versions from compaction, so release it when done. Thread-safe to read
+ * through from many threads at once.
+ */
+typedef struct cg_store_snap cg_store_snap;
+
+/** Take a snapshot; NULL on out-of-memory. */
+cg_store_snap *cg_store_snap_create(cg_store *s);
+/** Release a snapshot (NULL is a no-op). Must happen before cg_store_close. */
+void cg_store_snap_release(cg_store *s, cg_store_snap *snap);
+
+/**
+ * Read key from cf (at `snap`, or the latest state when snap is NULL) into `out`, which is
+ * reset first. Returns the value length (>= 0), CG_ENOTFOUND when absent, CG_ENOMEM, or
+ * CG_EDB / CG_ECORRUPT with a message in err (may be NULL).
+ */
+int cg_store_get(cg_store *s, const cg_store_snap *snap, cg_store_cf cf, const void *key,
+                 size_t klen, cg_buf *out, char *err, size_t errlen);
+
+/**
+ * A write batch: puts and deletes on any column families, applied all-or-nothing by
+ * cg_store_batch_write (a reader never sees part of a batch). Operations apply in order, so
+ * a delete followed by a put of the same key leaves the put. Not thread-safe: one batch
+ * belongs to one thread at a time.
+ */
+typedef struct cg_store_batch cg_store_batch;
+
+/** An empty batch bound to `s`; NULL on out-of-memory. */
+cg_store_batch *cg_store_batch_create(cg_store *s);
+/** Free a batch (NULL is a no-op); it need not have been written. */
+void cg_store_batch_destroy(cg_store_batch *b);
+void cg_store_batch_put(cg_store_batch *b, cg_store_cf cf, const void *key, size_t klen,
+                        const void *val, size_t vlen);
+void cg_store_batch_delete(cg_store_batch *b, cg_store_cf cf, const void *key, size_t klen);
+/** Delete every key in [lo, hi) of cf (a range tombstone; use for large ranges only). */
+void cg_store_batch_delete_range(cg_store_batch *b, cg_store_cf cf, const void *lo, size_t lolen,
+                                 const void *hi, size_t hilen);
+/** Operations queued. */
+int cg_store_batch_count(cg_store_batch *b);
+/** Bytes of the serialized batch (keys, values and framing). */
+size_t cg_store_batch_bytes(cg_store_batch *b);
+/** Drop every queued operation; the batch is reusable. */
+void cg_store_batch_clear(cg_store_batch *b);
+/**
+ * Apply the batch atomically. sync=1 also fsyncs the WAL (the batch then survives a power
+ * loss); sync=0 survives a process crash only. The batch keeps its operations (clear it to
+ * reuse). 0, or CG_ETXN / CG_ECORRUPT with a message in err (may be NULL).
+ */
+int cg_store_batch_write(cg_store *s, cg_store_batch *b, int sync, char *err, size_t errlen);
+
+/**
+ * An ordered cursor over one column family, at a snapshot (or the latest state when snap
+ * is NULL, pinned at creation). Optional bounds: keys in [lo, hi); a NULL bound is open.
+ * Keys and values returned stay valid until the next move or destroy. One thread at a time.
+ */
+typedef struct cg_store_iter cg_store_iter;
+
+/** Create an iterator (not positioned: seek first). 0, CG_ENOMEM or CG_EINVAL. */
+int cg_store_iter_create(cg_store *s, const cg_store_snap *snap, cg_store_cf cf, const void *lo,
+                         size_t lolen, const void *hi, size_t hilen, cg_store_iter **out);
+void cg_store_iter_destroy(cg_store_iter *it);
+/** Position at the first key >= key (within the bounds). */
+void cg_store_iter_seek(cg_store_iter *it, const void *key, size_t klen);
+/** Position at the last key <= key (within the bounds). */
+void cg_store_iter_seek_prev(cg_store_iter *it, const void *key, size_t klen);
+/** First / last key within the bounds. */
+void cg_store_iter_first(cg_store_iter *it);
+void cg_store_iter_last(cg_store_iter *it);
+/** 1 while positioned on a key. */
+int cg_store_iter_valid(const cg_store_iter *it);
+void cg_store_iter_next(cg_store_iter *it);
+void cg_store_iter_prev(cg_store_iter *it);
+const void *cg_store_iter_key(const cg_store_iter *it, size_t *len);
+const void *cg_store_iter_value(const cg_store_iter *it, size_t *len);
+/** After iteration ends: 0 when it ended cleanly, CG_EDB / CG_ECORRUPT on a read error. */
+int cg_store_iter_status(const cg_store_iter *it, char *err, size_t errlen);
 
 #endif

@@ -22,6 +22,8 @@ static const struct {
     {CG_EMETHOD, "CG013", "method not allowed"},   {CG_ELIMIT, "CG014", "limit exceeded"},
     {CG_ETIMEOUT, "CG015", "timed out"},           {CG_EOVERLOAD, "CG016", "overloaded"},
     {CG_ERATE, "CG017", "rate limited"},           {CG_EINTERNAL, "CG018", "internal error"},
+    {CG_EFORBIDDEN, "CG019", "path outside the allowed roots"},
+    {CG_ECONFLICT, "CG020", "conflict with the current state"},
 };
 
 const char *cg_err_code(int err)

@@ -50,6 +50,9 @@ static const char usage_text[] =
     "\n"
     "commands:\n"
     "  serve [-c PATH]            run the server (defaults: 127.0.0.1:8000, data in ./data)\n"
+    "  index PATH [--project NAME] [--json]   index a repository (progress on a TTY)\n"
+    "  projects [--json]          list indexed projects\n"
+    "  stats [--project P] [--json]   store and graph statistics\n"
     "  healthcheck [--url URL]    exit 0 if /health answers healthy (Docker HEALTHCHECK)\n"
     "  version                    version, commit and grammar versions\n"
     "\n"
@@ -121,20 +124,27 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 }
 
 /* Load defaults < file < env < flags; print diagnostics. 0 or CG_ECONFIG. */
-static int load_config(const cli_opts *o, const char *path, cg_config *cfg)
+int cg_cli_config_load(const char *path, const char *const (*sets)[2], int n_sets,
+                       cg_config *cfg)
 {
     cg_config_diags d;
     memset(&d, 0, sizeof d);
-    int rc = cg_config_load(cfg, path, environ, &d);
-    for (int i = 0; rc == 0 && i < o->n_sets; i++)
-        rc = cg_config_set(cfg, o->sets[i][0], o->sets[i][1], &d);
+    int rc = cg_config_load(cfg, path, environ, &d), loaded = rc == 0;
+    for (int i = 0; rc == 0 && i < n_sets; i++)
+        rc = cg_config_set(cfg, sets[i][0], sets[i][1], &d);
     if (rc == 0) rc = cg_config_validate(cfg, &d);
     cg_config_diags_print(&d, stderr);
     if (rc != 0 || d.n_errors > 0) {
         fprintf(stderr, "codegraph: configuration %s is invalid\n", path ? path : "(defaults)");
+        if (loaded) cg_config_release(cfg);
         return CG_ECONFIG;
     }
     return 0;
+}
+
+static int load_config(const cli_opts *o, const char *path, cg_config *cfg)
+{
+    return cg_cli_config_load(path, (const char *const(*)[2])o->sets, o->n_sets, cfg);
 }
 
 static int cmd_version(void)
@@ -215,6 +225,9 @@ int cg_cli_main(int argc, char **argv)
         argc--;
     }
     if (cmd && strcmp(cmd, "healthcheck") == 0) return cg_cli_healthcheck(argc, argv);
+    if (cmd && strcmp(cmd, "index") == 0) return cg_cli_index(argc, argv);
+    if (cmd && strcmp(cmd, "projects") == 0) return cg_cli_projects(argc, argv);
+    if (cmd && strcmp(cmd, "stats") == 0) return cg_cli_stats(argc, argv);
     cli_opts o;
     memset(&o, 0, sizeof o);
     if (parse_opts(argc, argv, &o) != 0 || optind < argc) {

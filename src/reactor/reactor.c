@@ -38,6 +38,9 @@
  * visits the slots passed since the last tick; a connection whose deadline is later than
  * one revolution stays in its slot and is looked at again a revolution later. While a slot
  * fires, its list is moved to `firing`, so callbacks may (re-/dis-)arm any connection.
+ * Invariant: a linked connection's slot tick (`ttick`) is never later than its deadline.
+ * Re-arming to a later deadline only stores it (the connection stays where it is and is
+ * re-linked when its slot comes round); an earlier deadline or a disarm moves it at once.
  *
  * DESIGN (mailbox): a lock-free LIFO stack (compare-and-swap push). The push that turns the
  * stack from empty to non-empty writes the eventfd; the loop swaps the stack out once per
@@ -286,7 +289,8 @@ static void reactor_close_all_now(cg_reactor *r)
         cg_rconn *c = r->slots[i];
         if (!c || !(c->flags & CF_LIVE)) continue;
         c->flags &= ~CF_TODO;
-        if (c->fd >= 0) close(c->fd);
+        /* a direct descriptor went away with the ring's file table */
+        if (c->fd >= 0 && !(c->flags & CF_FIXED)) close(c->fd);
         c->fd = -1;
         c->inflight = 0; /* the backend is gone: nothing can complete any more */
         if (!(c->flags & CF_FINAL) && !c->err) c->err = -ECANCELED;
@@ -418,6 +422,20 @@ static void conn_enter_closing(cg_reactor *r, cg_rconn *c)
     cg_reactor_todo_add(r, c);
 }
 
+/* on_open and scheduling, once `c` has its socket and peer address. */
+static cg_rconn *conn_open(cg_reactor *r, cg_rconn *c)
+{
+    void *ud = r->h.on_open(r, c, (struct sockaddr *)&c->peer, c->peer_len);
+    if (ud) {
+        c->ud = ud;
+        c->flags |= CF_OPENED;
+    } else if (!(c->flags & (CF_CLOSING | CF_FINAL))) {
+        conn_enter_closing(r, c); /* refused: flush what on_open wrote, then close */
+    }
+    cg_reactor_todo_add(r, c);
+    return c;
+}
+
 cg_rconn *cg_reactor_conn_accept(cg_reactor *r, int fd, const struct sockaddr *peer,
                                  socklen_t peer_len)
 {
@@ -441,15 +459,23 @@ cg_rconn *cg_reactor_conn_accept(cg_reactor *r, int fd, const struct sockaddr *p
             return NULL;
         }
     }
-    void *ud = r->h.on_open(r, c, (struct sockaddr *)&c->peer, c->peer_len);
-    if (ud) {
-        c->ud = ud;
-        c->flags |= CF_OPENED;
-    } else if (!(c->flags & (CF_CLOSING | CF_FINAL))) {
-        conn_enter_closing(r, c); /* refused: flush what on_open wrote, then close */
+    return conn_open(r, c);
+}
+
+cg_rconn *cg_reactor_conn_accept_fixed(cg_reactor *r, int idx, const struct sockaddr *peer,
+                                       socklen_t peer_len)
+{
+    CG_ASSERT(peer != NULL);
+    cg_rconn *c = conn_alloc(r);
+    if (!c) {
+        cg_log_warn("reactor", "connection dropped: no memory for its slot");
+        return NULL;
     }
-    cg_reactor_todo_add(r, c);
-    return c;
+    c->fd = idx;
+    c->flags |= CF_FIXED;
+    c->peer_len = CG_MIN(peer_len, (socklen_t)sizeof c->peer);
+    memcpy(&c->peer, peer, c->peer_len);
+    return conn_open(r, c);
 }
 
 void cg_reactor_conn_data(cg_reactor *r, cg_rconn *c, const char *data, size_t len)
@@ -622,11 +648,18 @@ static void timer_link(cg_reactor *r, cg_rconn *c, int tslot)
 
 void cg_reactor_timer_set(cg_reactor *r, cg_rconn *c, uint64_t at_ms)
 {
+    uint64_t tick = (at_ms + CG_REACTOR_TIMER_RES_MS - 1) / CG_REACTOR_TIMER_RES_MS;
+    if (tick <= r->wheel_tick) tick = r->wheel_tick + 1;
+    /* Pushed later (the usual keep-alive re-arm): stay in the earlier slot, which re-links
+     * the connection when it comes round (see wheel_advance). No list surgery. */
+    if (at_ms && c->tslot >= 0 && tick >= c->ttick) {
+        c->deadline_ms = at_ms;
+        return;
+    }
     timer_unlink(r, c);
     c->deadline_ms = at_ms;
     if (!at_ms || (c->flags & CF_DEAD)) return;
-    uint64_t tick = (at_ms + CG_REACTOR_TIMER_RES_MS - 1) / CG_REACTOR_TIMER_RES_MS;
-    if (tick <= r->wheel_tick) tick = r->wheel_tick + 1;
+    c->ttick = tick;
     timer_link(r, c, (int)(tick & (CG_REACTOR_WHEEL_SLOTS - 1)));
 }
 

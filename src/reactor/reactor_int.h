@@ -85,6 +85,7 @@ enum {
     CG_OP_SEND,
     CG_OP_SHUTDOWN,
     CG_OP_CLOSE,
+    CG_OP_FCLOSE, /* io_uring: closing a direct descriptor no connection owns */
 };
 #define CG_TAG(op, slot, gen) ((uint64_t)(op) | ((uint64_t)(slot) << 4) | ((uint64_t)(gen) << 32))
 #define CG_TAG_OP(t) ((unsigned)((t)&0xf))
@@ -107,6 +108,7 @@ enum {
     CF_SEND = 1u << 10, /* a send is in flight */
     CF_CANCEL_ALL = 1u << 11,
     CF_CLOSE_SENT = 1u << 12,
+    CF_FIXED = 1u << 13, /* `fd` is an index in the ring's registered file table */
     /* epoll */
     CF_READABLE = 1u << 16,
     CF_WRITABLE = 1u << 17,
@@ -117,7 +119,7 @@ enum {
 struct cg_rconn {
     cg_reactor *r;
     void *ud;
-    int fd;
+    int fd; /* the socket, or its file-table index when CF_FIXED */
     uint32_t slot, gen, flags;
     int err;                 /* first error, reported to on_close */
     int inflight;            /* io_uring operations not completed */
@@ -128,6 +130,7 @@ struct cg_rconn {
     uint64_t deadline_ms;    /* 0 = none */
     cg_rconn *tnext, *tprev; /* timing-wheel list */
     int tslot;               /* wheel slot, -1 when not armed */
+    uint64_t ttick;          /* the tick of the wheel slot it is linked in */
     cg_rconn *todo_next;     /* todo list, or the free list while not live */
     socklen_t peer_len;
     struct sockaddr_storage peer;
@@ -218,6 +221,10 @@ void cg_reactor_todo_add(cg_reactor *r, cg_rconn *c);
  *  NULL (fd closed, on_open not called) when out of memory or the peer is already gone. */
 cg_rconn *cg_reactor_conn_accept(cg_reactor *r, int fd, const struct sockaddr *peer,
                                  socklen_t peer_len);
+/** The same for a socket accepted into io_uring's file table at index `idx` (CF_FIXED);
+ *  `peer` is required. NULL when out of memory: the index is then the caller's to close. */
+cg_rconn *cg_reactor_conn_accept_fixed(cg_reactor *r, int idx, const struct sockaddr *peer,
+                                       socklen_t peer_len);
 /** Deliver received bytes to on_data (or drop them while closing). */
 void cg_reactor_conn_data(cg_reactor *r, cg_rconn *c, const char *data, size_t len);
 /** Record an error (first wins) and move to FINAL. */

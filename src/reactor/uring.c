@@ -7,10 +7,10 @@
  * plain flags, dropping what the kernel answers -EINVAL to. Connections use a multishot
  * recv with a provided-buffer ring (CG_REACTOR_RECV_BUF_COUNT buffers of
  * CG_REACTOR_RECV_BUF_SIZE, group 0) and one
- * IORING_OP_SEND at a time; the listener a multishot accept; the mailbox a read on the
- * eventfd; the tick a timeout SQE. Every loop turn is exactly one
- * io_uring_submit_and_wait (plus an io_uring_submit only if the SQ ring fills up), then
- * one io_uring_for_each_cqe pass and one io_uring_cq_advance.
+ * IORING_OP_SEND at a time; the listener URING_ACCEPTS single-shot accepts, each with its
+ * own peer-address buffer; the mailbox a read on the eventfd; the tick a timeout SQE. Every loop
+ * turn is exactly one io_uring_submit_and_wait (plus an io_uring_submit only if the SQ ring fills
+ * up), then one io_uring_for_each_cqe pass and one io_uring_cq_advance.
  *
  * DESIGN (user_data, see CG_TAG in reactor_int.h):
  *   bits 0..3   op: ACCEPT, WAKE, TICK, RECV, SEND, SHUTDOWN, CLOSE, or NONE for cancel
@@ -31,7 +31,18 @@
  * before the cancel lands go to the connection's stash and are delivered, in order, on
  * resume before the recv is re-armed.
  *
- * Syscalls outside the ring on the hot path: none. Per accepted connection: getpeername.
+ * DESIGN (registered files): a sparse file table (size min(RLIMIT_NOFILE,
+ * URING_FIXED_FILES_MAX)) is registered at start. Accepts go straight into it
+ * (IORING_FILE_INDEX_ALLOC) while `fixed_used` — entries taken plus entries promised to
+ * direct accepts in flight — is below its size; after that, and when the kernel refuses
+ * the table, sockets are plain descriptors. A connection with CF_FIXED keeps its table
+ * index in `fd` and every SQE on it carries IOSQE_FIXED_FILE (cancel: ASYNC_CANCEL_FD_FIXED,
+ * close: close_direct), which spares the kernel a file lookup and reference per operation.
+ * `fixed_used` drops when a direct accept fails and when a direct close completes.
+ * Direct descriptors do not show in the process's fd table (nor in its open-fd count).
+ *
+ * Syscalls outside the ring on the hot path: none; per accepted connection: none either
+ * (the accept SQE itself returns the peer address).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,19 +51,40 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "codegraph/log.h"
 #include "reactor/reactor_int.h"
 
 #define URING_BGID 0 /* provided-buffer group of the recv buffers (one ring per reactor) */
+/** Distance between the starts of two recv buffers: one cache line more than their size,
+ *  so that buffer starts (where every small request lands) spread over all cache sets
+ *  instead of aliasing onto a few (a power-of-two stride uses 1/256 of a 2048-set L2). */
+#define URING_BUF_STRIDE (CG_REACTOR_RECV_BUF_SIZE + 64)
+/** Single-shot accepts kept in flight on the listener, each with its own peer-address
+ *  buffer (a multishot accept has one buffer for all, and cannot report the peer). */
+#define URING_ACCEPTS 16
+/** Upper bound of the registered file table (also bounded by RLIMIT_NOFILE). */
+#define URING_FIXED_FILES_MAX 65536
+
+typedef struct uring_accept {
+    struct sockaddr_storage peer;
+    socklen_t peer_len;
+    int armed;
+    int direct; /* into the file table (IORING_FILE_INDEX_ALLOC), not the fd table */
+} uring_accept;
 
 typedef struct cg_uring {
     struct io_uring ring;
     unsigned setup_flags;
     int ring_ok; /* io_uring_queue_init succeeded, queue_exit not yet */
     int ring_fd_registered;
-    int accept_armed, wake_armed, tick_armed;
+    int accept_armed; /* accepts in flight */
+    int wake_armed, tick_armed;
+    unsigned nfixed;     /* registered file table size (0: not available) */
+    unsigned fixed_used; /* table entries taken or promised to an armed direct accept */
+    uring_accept acc[URING_ACCEPTS];
     uint64_t accept_retry_ms; /* after EMFILE & co: re-arm accept at this time */
     struct io_uring_buf_ring *br;
     size_t br_bytes;
@@ -149,7 +181,7 @@ static int uring_bufs_setup(cg_uring *u)
     void *br = mmap(NULL, u->br_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (br == MAP_FAILED) return -errno;
     u->br = br;
-    void *bufs = mmap(NULL, (size_t)n * CG_REACTOR_RECV_BUF_SIZE, PROT_READ | PROT_WRITE,
+    void *bufs = mmap(NULL, (size_t)n * URING_BUF_STRIDE, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (bufs == MAP_FAILED) return -errno;
     u->bufs = bufs;
@@ -162,19 +194,37 @@ static int uring_bufs_setup(cg_uring *u)
     if (rc < 0) return rc;
     io_uring_buf_ring_init(u->br);
     for (unsigned i = 0; i < n; i++)
-        io_uring_buf_ring_add(u->br, u->bufs + (size_t)i * CG_REACTOR_RECV_BUF_SIZE,
+        io_uring_buf_ring_add(u->br, u->bufs + (size_t)i * URING_BUF_STRIDE,
                               CG_REACTOR_RECV_BUF_SIZE, (unsigned short)i,
                               io_uring_buf_ring_mask(n), (int)i);
     io_uring_buf_ring_advance(u->br, (int)n);
     return 0;
 }
 
+/* A sparse registered file table, so that connection sockets live there (accepted straight
+ * into it) and their operations skip the per-operation file lookup and reference count.
+ * Optional: without it (kernel refusal) sockets are plain descriptors. */
+static void uring_files_setup(cg_uring *u)
+{
+    struct rlimit rl;
+    unsigned n = URING_FIXED_FILES_MAX;
+    /* the kernel refuses a table larger than RLIMIT_NOFILE */
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < n) n = (unsigned)rl.rlim_cur;
+    int rc = n ? io_uring_register_files_sparse(&u->ring, n) : -EINVAL;
+    if (rc < 0) {
+        cg_log_debug("reactor", "no registered file table", "reason", strerror(-rc));
+        return;
+    }
+    u->nfixed = n;
+}
+
 static void uring_ring_exit(cg_uring *u)
 {
     if (u->ring_fd_registered) io_uring_unregister_ring_fd(&u->ring);
     u->ring_fd_registered = 0;
-    if (u->ring_ok) io_uring_queue_exit(&u->ring);
+    if (u->ring_ok) io_uring_queue_exit(&u->ring); /* also drops the file table */
     u->ring_ok = 0;
+    u->nfixed = u->fixed_used = 0;
 }
 
 static int uring_start(cg_reactor *r)
@@ -188,6 +238,7 @@ static int uring_start(cg_reactor *r)
         return rc;
     }
     u->ring_fd_registered = io_uring_register_ring_fd(&u->ring) == 1;
+    uring_files_setup(u);
     return 0;
 }
 
@@ -203,7 +254,7 @@ static void uring_release(cg_reactor *r)
     cg_uring *u = r->be;
     if (!u) return;
     uring_ring_exit(u); /* only when run never got to its end */
-    if (u->bufs) munmap(u->bufs, (size_t)CG_REACTOR_RECV_BUF_COUNT * CG_REACTOR_RECV_BUF_SIZE);
+    if (u->bufs) munmap(u->bufs, (size_t)CG_REACTOR_RECV_BUF_COUNT * URING_BUF_STRIDE);
     if (u->br) munmap(u->br, u->br_bytes);
     free(u);
     r->be = NULL;
@@ -228,6 +279,27 @@ static uint64_t conn_tag(const cg_rconn *c, unsigned op)
     return CG_TAG(op, c->slot, c->gen);
 }
 
+/* Accept slot `i`: into the file table while it has room (counting the entries promised to
+ * direct accepts in flight), else as a plain descriptor. */
+static void uring_accept_arm(cg_reactor *r, cg_uring *u, unsigned i)
+{
+    uring_accept *a = &u->acc[i];
+    struct io_uring_sqe *sqe = uring_sqe(u, CG_TAG(CG_OP_ACCEPT, i, 0));
+    struct sockaddr *peer = (struct sockaddr *)&a->peer;
+    a->peer_len = sizeof a->peer;
+    a->direct = u->fixed_used < u->nfixed;
+    if (a->direct) {
+        /* liburing 2.3 adds 1 to the index: this encodes IORING_FILE_INDEX_ALLOC */
+        io_uring_prep_accept_direct(sqe, r->listen_fd, peer, &a->peer_len, 0,
+                                    IORING_FILE_INDEX_ALLOC - 1);
+        u->fixed_used++;
+    } else {
+        io_uring_prep_accept(sqe, r->listen_fd, peer, &a->peer_len, SOCK_CLOEXEC);
+    }
+    a->armed = 1;
+    u->accept_armed++;
+}
+
 static void uring_arm_reactor(cg_reactor *r, cg_uring *u)
 {
     if (!u->tick_armed) {
@@ -239,29 +311,41 @@ static void uring_arm_reactor(cg_reactor *r, cg_uring *u)
                            sizeof u->wake_val, 0);
         u->wake_armed = 1;
     }
-    if (!u->accept_armed && r->listen_fd >= 0 && r->now_ms >= u->accept_retry_ms) {
-        io_uring_prep_multishot_accept(uring_sqe(u, CG_TAG(CG_OP_ACCEPT, 0, 0)), r->listen_fd, NULL,
-                                       NULL, SOCK_CLOEXEC);
-        u->accept_armed = 1;
+    if (u->accept_armed < URING_ACCEPTS && r->listen_fd >= 0 && r->now_ms >= u->accept_retry_ms) {
+        for (unsigned i = 0; i < URING_ACCEPTS; i++)
+            if (!u->acc[i].armed) uring_accept_arm(r, u, i);
     }
 }
 
 static void uring_buf_recycle(cg_uring *u, unsigned bid)
 {
-    io_uring_buf_ring_add(u->br, u->bufs + (size_t)bid * CG_REACTOR_RECV_BUF_SIZE,
-                          CG_REACTOR_RECV_BUF_SIZE, (unsigned short)bid,
-                          io_uring_buf_ring_mask(CG_REACTOR_RECV_BUF_COUNT), u->recycled++);
+    io_uring_buf_ring_add(u->br, u->bufs + (size_t)bid * URING_BUF_STRIDE, CG_REACTOR_RECV_BUF_SIZE,
+                          (unsigned short)bid, io_uring_buf_ring_mask(CG_REACTOR_RECV_BUF_COUNT),
+                          u->recycled++);
 }
 
 /* ------------------------------------------------------------------ completions */
 
+/* A direct descriptor nobody owns (its connection could not be allocated). */
+static void uring_fixed_close(cg_uring *u, int idx)
+{
+    io_uring_prep_close_direct(uring_sqe(u, CG_TAG(CG_OP_FCLOSE, 0, 0)), (unsigned)idx);
+}
+
 static void uring_on_accept(cg_reactor *r, cg_uring *u, const struct io_uring_cqe *cqe)
 {
-    if (!(cqe->flags & IORING_CQE_F_MORE)) u->accept_armed = 0; /* re-armed next turn */
+    uring_accept *a = &u->acc[CG_TAG_SLOT(cqe->user_data) % URING_ACCEPTS];
+    const struct sockaddr *peer = (const struct sockaddr *)&a->peer;
+    a->armed = 0; /* re-armed next turn */
+    u->accept_armed--;
     if (cqe->res >= 0) {
-        cg_reactor_conn_accept(r, cqe->res, NULL, 0);
+        if (!a->direct)
+            cg_reactor_conn_accept(r, cqe->res, peer, a->peer_len);
+        else if (!cg_reactor_conn_accept_fixed(r, cqe->res, peer, a->peer_len))
+            uring_fixed_close(u, cqe->res);
         return;
     }
+    if (a->direct) u->fixed_used--; /* the promised table entry was not taken */
     if (cqe->res == -ECANCELED || cqe->res == -ECONNABORTED || cqe->res == -EINTR) return;
     /* EMFILE, ENFILE, ENOMEM, …: retrying at once would spin; wait for the next tick */
     u->accept_retry_ms = r->now_ms + CG_REACTOR_TIMER_RES_MS;
@@ -278,8 +362,7 @@ static void uring_on_recv(cg_reactor *r, cg_uring *u, cg_rconn *c, const struct 
     if (cqe->res > 0) {
         CG_ASSERT(cqe->flags & IORING_CQE_F_BUFFER);
         unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
-        cg_reactor_conn_data(r, c, u->bufs + (size_t)bid * CG_REACTOR_RECV_BUF_SIZE,
-                             (size_t)cqe->res);
+        cg_reactor_conn_data(r, c, u->bufs + (size_t)bid * URING_BUF_STRIDE, (size_t)cqe->res);
         uring_buf_recycle(u, bid);
     } else if (cqe->res == 0) {
         cg_reactor_conn_eof(r, c);
@@ -309,6 +392,7 @@ static void uring_dispatch(cg_reactor *r, cg_uring *u, const struct io_uring_cqe
     case CG_OP_ACCEPT: uring_on_accept(r, u, cqe); return;
     case CG_OP_WAKE: u->wake_armed = 0; return; /* the loop drains the mailbox every turn */
     case CG_OP_TICK: u->tick_armed = 0; return;
+    case CG_OP_FCLOSE: u->fixed_used--; return;
     default: break;
     }
     cg_rconn *c = cg_reactor_conn_lookup(r, tag);
@@ -327,6 +411,7 @@ static void uring_dispatch(cg_reactor *r, cg_uring *u, const struct io_uring_cqe
         break;
     case CG_OP_CLOSE:
         c->inflight--;
+        if (c->flags & CF_FIXED) u->fixed_used--;
         cg_reactor_todo_add(r, c);
         break;
     default: break;
@@ -357,6 +442,12 @@ static int uring_turn(cg_reactor *r, int nowait)
 
 /* ------------------------------------------------------------------ connection progress */
 
+/* The SQE names the connection's socket by its file-table index when it has one. */
+static void conn_sqe_file(struct io_uring_sqe *sqe, const cg_rconn *c)
+{
+    if (c->flags & CF_FIXED) sqe->flags |= IOSQE_FIXED_FILE;
+}
+
 static void uring_recv_ctl(cg_uring *u, cg_rconn *c)
 {
     /* closing connections read (and discard) until EOF, paused or not */
@@ -364,6 +455,7 @@ static void uring_recv_ctl(cg_uring *u, cg_rconn *c)
     if (want && !(c->flags & CF_RECV)) {
         struct io_uring_sqe *sqe = uring_sqe(u, conn_tag(c, CG_OP_RECV));
         io_uring_prep_recv_multishot(sqe, c->fd, NULL, 0, 0);
+        conn_sqe_file(sqe, c);
         sqe->flags |= IOSQE_BUFFER_SELECT;
         sqe->buf_group = URING_BGID;
         c->flags |= CF_RECV;
@@ -379,8 +471,9 @@ static void uring_send_start(cg_uring *u, cg_rconn *c)
     if (c->flags & CF_SEND) return;
     size_t left = cg_rconn_out_take(c);
     if (!left) return;
-    io_uring_prep_send(uring_sqe(u, conn_tag(c, CG_OP_SEND)), c->fd, c->out.data + c->out_off, left,
-                       MSG_NOSIGNAL);
+    struct io_uring_sqe *sqe = uring_sqe(u, conn_tag(c, CG_OP_SEND));
+    io_uring_prep_send(sqe, c->fd, c->out.data + c->out_off, left, MSG_NOSIGNAL);
+    conn_sqe_file(sqe, c);
     c->flags |= CF_SEND;
     c->inflight++;
 }
@@ -389,14 +482,19 @@ static void uring_finalize(cg_reactor *r, cg_uring *u, cg_rconn *c)
 {
     if (c->inflight > 0) {
         if (c->fd >= 0 && !(c->flags & CF_CANCEL_ALL)) {
-            io_uring_prep_cancel_fd(uring_sqe(u, CG_TAG(CG_OP_NONE, 0, 0)), c->fd,
-                                    IORING_ASYNC_CANCEL_ALL);
+            unsigned fl = IORING_ASYNC_CANCEL_ALL;
+            if (c->flags & CF_FIXED) fl |= IORING_ASYNC_CANCEL_FD_FIXED;
+            io_uring_prep_cancel_fd(uring_sqe(u, CG_TAG(CG_OP_NONE, 0, 0)), c->fd, fl);
             c->flags |= CF_CANCEL_ALL;
         }
         return; /* the remaining CQEs put us back on the todo list */
     }
     if (c->fd >= 0) {
-        io_uring_prep_close(uring_sqe(u, conn_tag(c, CG_OP_CLOSE)), c->fd);
+        struct io_uring_sqe *sqe = uring_sqe(u, conn_tag(c, CG_OP_CLOSE));
+        if (c->flags & CF_FIXED)
+            io_uring_prep_close_direct(sqe, (unsigned)c->fd);
+        else
+            io_uring_prep_close(sqe, c->fd);
         c->fd = -1;
         c->inflight++;
         return;
@@ -411,7 +509,9 @@ static void uring_progress(cg_reactor *r, cg_rconn *c)
         uring_recv_ctl(u, c);
         uring_send_start(u, c);
         if (cg_reactor_conn_want_shutdown(r, c)) {
-            io_uring_prep_shutdown(uring_sqe(u, conn_tag(c, CG_OP_SHUTDOWN)), c->fd, SHUT_WR);
+            struct io_uring_sqe *sqe = uring_sqe(u, conn_tag(c, CG_OP_SHUTDOWN));
+            io_uring_prep_shutdown(sqe, c->fd, SHUT_WR);
+            conn_sqe_file(sqe, c);
             c->inflight++;
         }
     }
@@ -421,17 +521,19 @@ static void uring_progress(cg_reactor *r, cg_rconn *c)
 static void uring_stop_accepting(cg_reactor *r)
 {
     cg_uring *u = r->be;
-    /* The in-flight accept holds its own reference to the socket: closing our fd alone
-     * would keep it accepting. Cancel it; its final CQE is not re-armed (listen_fd -1). */
-    if (u->ring_ok && u->accept_armed)
-        io_uring_prep_cancel64(uring_sqe(u, CG_TAG(CG_OP_NONE, 0, 0)), CG_TAG(CG_OP_ACCEPT, 0, 0),
-                               0);
+    /* The in-flight accepts hold their own reference to the socket: closing our fd alone
+     * would keep them accepting. Cancel them; their CQEs are not re-armed (listen_fd -1). */
+    if (!u->ring_ok) return;
+    for (unsigned i = 0; i < URING_ACCEPTS; i++)
+        if (u->acc[i].armed)
+            io_uring_prep_cancel64(uring_sqe(u, CG_TAG(CG_OP_NONE, 0, 0)),
+                                   CG_TAG(CG_OP_ACCEPT, i, 0), 0);
 }
 
 static int uring_busy(cg_reactor *r)
 {
     cg_uring *u = r->be;
-    return u->accept_armed;
+    return u->accept_armed > 0;
 }
 
 const cg_reactor_ops cg_reactor_uring_ops = {

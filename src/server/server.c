@@ -195,7 +195,9 @@ int cg_server_create(cg_server **out, cg_config *cfg, const char *config_path, c
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     s->n_reactors = s->cfg.server.workers > 0 ? s->cfg.server.workers : (int)CG_MAX(cores, 1);
     int rc = routes_build(s);
+    pthread_mutex_init(&s->jobs_mu, NULL);
     if (!rc) rc = cg_store_open(&s->store, &s->cfg.database, err, errlen);
+    if (!rc) rc = cg_graph_open(&s->graph, s->store, err, errlen);
     if (!rc)
         rc = cg_pool_create(&s->pool, s->cfg.performance.pool_threads,
                             s->cfg.performance.pool_queue_max);
@@ -230,6 +232,9 @@ double cg_server_uptime_s(const cg_server *s)
 void cg_server_destroy(cg_server *s)
 {
     if (!s) return;
+    pthread_mutex_lock(&s->jobs_mu);
+    for (int i = 0; i < s->n_jobs; i++) cg_index_cancel(s->jobs[i]);
+    pthread_mutex_unlock(&s->jobs_mu);
     /* The pool first: its last completions are posted to the (stopped) reactors, whose
      * destroy runs what is left in their mailboxes. */
     if (s->pool) cg_pool_destroy(s->pool);
@@ -241,6 +246,8 @@ void cg_server_destroy(cg_server *s)
     }
     free(s->rctx);
     if (s->pool) cg_pool_destroy(s->pool);
+    for (int i = 0; i < s->n_jobs; i++) cg_index_job_free(s->jobs[i]);
+    if (s->graph) cg_graph_close(s->graph);
     if (s->store) cg_store_close(s->store);
     if (s->metrics) cg_metrics_destroy(s->metrics);
     free((void *)s->routes);

@@ -12,7 +12,11 @@
 #include "codegraph/pool.h"
 #include "codegraph/reactor.h"
 #include "codegraph/server.h"
+#include "codegraph/graph.h"
+#include "codegraph/index.h"
 #include "codegraph/store.h"
+
+#define CG_SERVER_JOBS_MAX 64 /* index jobs running at once (more → 503) */
 
 /* Settings that SIGHUP may change while reactors run: read with relaxed atomics. */
 typedef struct cg_live_settings {
@@ -41,6 +45,10 @@ struct cg_server {
     cg_config cfg;
     char *config_path;
     cg_store *store;
+    cg_graph *graph;
+    pthread_mutex_t jobs_mu;  /* running index jobs, for live progress and conflicts */
+    struct cg_index_job *jobs[CG_SERVER_JOBS_MAX];
+    int n_jobs;
     cg_metrics *metrics;
     cg_pool *pool;
     int n_reactors;

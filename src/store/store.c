@@ -15,6 +15,10 @@
  *   acknowledged writes. Meta writes are synced, so an acknowledged meta write survives.
  * - RocksDB reports errors as malloc-ed "Kind: detail" strings; store_rerr() turns each into
  *   a CG_E* code and a message, and frees the string. Nothing else leaves this file.
+ * - Generic access (snapshots, batches, iterators) wraps RocksDB objects one to one. A
+ *   snapshot carries its own read options (pointing at it); an iterator owns its read
+ *   options and copies of its bounds, because RocksDB keeps pointers to both for the
+ *   iterator's whole life.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -51,6 +55,14 @@ _Static_assert(CG_STORE_CF_COUNT <= STORE_CF_OPEN_MAX, "our families fit the ope
 static const char *const cf_table[] = {
     [CG_STORE_CF_DEFAULT] = "default",
     [CG_STORE_CF_META] = "meta",
+    [CG_STORE_CF_PROJECTS] = "projects",
+    [CG_STORE_CF_FILES] = "files",
+    [CG_STORE_CF_ENTITIES] = "entities",
+    [CG_STORE_CF_NAMES] = "names",
+    [CG_STORE_CF_OUT_EDGES] = "out_edges",
+    [CG_STORE_CF_IN_EDGES] = "in_edges",
+    [CG_STORE_CF_UNRESOLVED] = "unresolved",
+    [CG_STORE_CF_JOBS] = "jobs",
 };
 _Static_assert(CG_ARRAY_LEN(cf_table) == CG_STORE_CF_COUNT, "cf_table matches cg_store_cf");
 
@@ -59,6 +71,7 @@ struct cg_store {
     rocksdb_options_t *opts;
     rocksdb_readoptions_t *ro;
     rocksdb_writeoptions_t *wo_sync;
+    rocksdb_writeoptions_t *wo; /* unsynced: survives a process crash, not a power loss */
     rocksdb_column_family_handle_t *cf[STORE_CF_OPEN_MAX];
     int n_cf;
     int statistics;
@@ -319,6 +332,7 @@ int cg_store_open(cg_store **out, const cg_config_database *cfg, char *err, size
     s->ro = rocksdb_readoptions_create();
     s->wo_sync = rocksdb_writeoptions_create();
     rocksdb_writeoptions_set_sync(s->wo_sync, 1);
+    s->wo = rocksdb_writeoptions_create();
     *out = s;
     return 0;
 fail:
@@ -333,6 +347,7 @@ void cg_store_close(cg_store *s)
     if (s->db) rocksdb_close(s->db);
     if (s->ro) rocksdb_readoptions_destroy(s->ro);
     if (s->wo_sync) rocksdb_writeoptions_destroy(s->wo_sync);
+    if (s->wo) rocksdb_writeoptions_destroy(s->wo);
     if (s->opts) rocksdb_options_destroy(s->opts);
     free(s->path);
     free(s);
@@ -483,4 +498,227 @@ uint64_t cg_store_sequence(cg_store *s)
 {
     CG_ASSERT(s && s->db);
     return rocksdb_get_latest_sequence_number(s->db);
+}
+
+/* ---- snapshots, point reads, batches, iterators ---- */
+
+struct cg_store_snap {
+    const rocksdb_snapshot_t *snap;
+    rocksdb_readoptions_t *ro;
+};
+
+struct cg_store_batch {
+    cg_store *s;
+    rocksdb_writebatch_t *wb;
+};
+
+struct cg_store_iter {
+    rocksdb_iterator_t *it;
+    rocksdb_readoptions_t *ro;
+    char *lo, *hi; /* bound copies, alive as long as the iterator */
+};
+
+static rocksdb_column_family_handle_t *store_cf(cg_store *s, cg_store_cf cf)
+{
+    CG_ASSERT(s && s->db && (int)cf >= 0 && cf < CG_STORE_CF_COUNT);
+    return s->cf[cf];
+}
+
+cg_store_snap *cg_store_snap_create(cg_store *s)
+{
+    cg_store_snap *sn = calloc(1, sizeof(*sn));
+
+    CG_ASSERT(s && s->db);
+    if (!sn) return NULL;
+    sn->snap = rocksdb_create_snapshot(s->db);
+    sn->ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_snapshot(sn->ro, sn->snap);
+    return sn;
+}
+
+void cg_store_snap_release(cg_store *s, cg_store_snap *snap)
+{
+    if (!snap) return;
+    CG_ASSERT(s && s->db);
+    rocksdb_readoptions_destroy(snap->ro);
+    rocksdb_release_snapshot(s->db, snap->snap);
+    free(snap);
+}
+
+int cg_store_get(cg_store *s, const cg_store_snap *snap, cg_store_cf cf, const void *key,
+                 size_t klen, cg_buf *out, char *err, size_t errlen)
+{
+    const rocksdb_readoptions_t *ro = snap ? snap->ro : s->ro;
+    rocksdb_pinnableslice_t *ps;
+    char *rerr = NULL;
+    const char *v;
+    size_t vlen = 0;
+
+    cg_buf_reset(out);
+    ps = rocksdb_get_pinned_cf(s->db, ro, store_cf(s, cf), key, klen, &rerr);
+    if (rerr) return store_rerr(s, rerr, CG_EDB, "read", err, errlen);
+    if (!ps) return CG_ENOTFOUND;
+    v = rocksdb_pinnableslice_value(ps, &vlen);
+    if (vlen > (size_t)INT32_MAX) {
+        rocksdb_pinnableslice_destroy(ps);
+        return store_fail(err, errlen, CG_ELIMIT, "value of %zu bytes too large", vlen);
+    }
+    cg_buf_append(out, v, vlen);
+    rocksdb_pinnableslice_destroy(ps);
+    if (!cg_buf_ok(out)) return CG_ENOMEM;
+    return (int)vlen;
+}
+
+cg_store_batch *cg_store_batch_create(cg_store *s)
+{
+    cg_store_batch *b = calloc(1, sizeof(*b));
+
+    CG_ASSERT(s && s->db);
+    if (!b) return NULL;
+    b->s = s;
+    b->wb = rocksdb_writebatch_create();
+    return b;
+}
+
+void cg_store_batch_destroy(cg_store_batch *b)
+{
+    if (!b) return;
+    rocksdb_writebatch_destroy(b->wb);
+    free(b);
+}
+
+void cg_store_batch_put(cg_store_batch *b, cg_store_cf cf, const void *key, size_t klen,
+                        const void *val, size_t vlen)
+{
+    rocksdb_writebatch_put_cf(b->wb, store_cf(b->s, cf), key, klen, val ? val : "", vlen);
+}
+
+void cg_store_batch_delete(cg_store_batch *b, cg_store_cf cf, const void *key, size_t klen)
+{
+    rocksdb_writebatch_delete_cf(b->wb, store_cf(b->s, cf), key, klen);
+}
+
+void cg_store_batch_delete_range(cg_store_batch *b, cg_store_cf cf, const void *lo, size_t lolen,
+                                 const void *hi, size_t hilen)
+{
+    rocksdb_writebatch_delete_range_cf(b->wb, store_cf(b->s, cf), lo, lolen, hi, hilen);
+}
+
+int cg_store_batch_count(cg_store_batch *b)
+{
+    return rocksdb_writebatch_count(b->wb);
+}
+
+size_t cg_store_batch_bytes(cg_store_batch *b)
+{
+    size_t n = 0;
+    rocksdb_writebatch_data(b->wb, &n);
+    return n;
+}
+
+void cg_store_batch_clear(cg_store_batch *b)
+{
+    rocksdb_writebatch_clear(b->wb);
+}
+
+int cg_store_batch_write(cg_store *s, cg_store_batch *b, int sync, char *err, size_t errlen)
+{
+    char *rerr = NULL;
+
+    CG_ASSERT(s && s->db && b && b->s == s);
+    rocksdb_write(s->db, sync ? s->wo_sync : s->wo, b->wb, &rerr);
+    if (rerr) return store_rerr(s, rerr, CG_ETXN, "batch write", err, errlen);
+    return 0;
+}
+
+static char *store_memdup(const void *p, size_t n)
+{
+    char *c = malloc(n ? n : 1);
+    if (c && n) memcpy(c, p, n);
+    return c;
+}
+
+int cg_store_iter_create(cg_store *s, const cg_store_snap *snap, cg_store_cf cf, const void *lo,
+                         size_t lolen, const void *hi, size_t hilen, cg_store_iter **out)
+{
+    cg_store_iter *it = calloc(1, sizeof(*it));
+
+    CG_ASSERT(out);
+    *out = NULL;
+    if (!it) return CG_ENOMEM;
+    it->ro = rocksdb_readoptions_create();
+    if (snap) rocksdb_readoptions_set_snapshot(it->ro, snap->snap);
+    if ((lo && !(it->lo = store_memdup(lo, lolen))) || (hi && !(it->hi = store_memdup(hi, hilen)))) {
+        cg_store_iter_destroy(it);
+        return CG_ENOMEM;
+    }
+    if (it->lo) rocksdb_readoptions_set_iterate_lower_bound(it->ro, it->lo, lolen);
+    if (it->hi) rocksdb_readoptions_set_iterate_upper_bound(it->ro, it->hi, hilen);
+    it->it = rocksdb_create_iterator_cf(s->db, it->ro, store_cf(s, cf));
+    *out = it;
+    return 0;
+}
+
+void cg_store_iter_destroy(cg_store_iter *it)
+{
+    if (!it) return;
+    if (it->it) rocksdb_iter_destroy(it->it);
+    rocksdb_readoptions_destroy(it->ro);
+    free(it->lo);
+    free(it->hi);
+    free(it);
+}
+
+void cg_store_iter_seek(cg_store_iter *it, const void *key, size_t klen)
+{
+    rocksdb_iter_seek(it->it, key, klen);
+}
+
+void cg_store_iter_seek_prev(cg_store_iter *it, const void *key, size_t klen)
+{
+    rocksdb_iter_seek_for_prev(it->it, key, klen);
+}
+
+void cg_store_iter_first(cg_store_iter *it)
+{
+    rocksdb_iter_seek_to_first(it->it);
+}
+
+void cg_store_iter_last(cg_store_iter *it)
+{
+    rocksdb_iter_seek_to_last(it->it);
+}
+
+int cg_store_iter_valid(const cg_store_iter *it)
+{
+    return rocksdb_iter_valid(it->it) != 0;
+}
+
+void cg_store_iter_next(cg_store_iter *it)
+{
+    rocksdb_iter_next(it->it);
+}
+
+void cg_store_iter_prev(cg_store_iter *it)
+{
+    rocksdb_iter_prev(it->it);
+}
+
+const void *cg_store_iter_key(const cg_store_iter *it, size_t *len)
+{
+    return rocksdb_iter_key(it->it, len);
+}
+
+const void *cg_store_iter_value(const cg_store_iter *it, size_t *len)
+{
+    return rocksdb_iter_value(it->it, len);
+}
+
+int cg_store_iter_status(const cg_store_iter *it, char *err, size_t errlen)
+{
+    char *rerr = NULL;
+
+    rocksdb_iter_get_error(it->it, &rerr);
+    if (rerr) return store_rerr(NULL, rerr, CG_EDB, "iterate", err, errlen);
+    return 0;
 }

@@ -1,15 +1,19 @@
 /*
  * test_reactor.c — proves the reactor's contract with real TCP clients on 127.0.0.1, for
  * io_uring, epoll, and AUTO with CG_REACTOR_FORCE_URING_FAIL=1 (which must pick epoll):
- * echo round trips; many small writes leave as one segment (TCP_INFO data_segs_out) with
- * TCP_NODELAY on the accepted socket; a 4 MiB write reaches a slow reader intact and
- * on_drain follows; paused connections get no on_data and resume in order; graceful close
- * flushes everything then FINs; abort close sends nothing; a refused connection gets what
- * on_open wrote and no on_close; half-close still gets its answer; deadlines fire, re-arm
- * replaces, 0 disarms; posted messages run on the reactor thread in per-producer order;
- * stop works from another thread and closes leftover connections (on_close -ECANCELED);
- * two reactors share a port; on_close runs exactly once per opened connection, always on
- * the reactor thread; no file descriptor leaks.
+ * echo round trips; many small writes leave as one segment (TCP_INFO data_segs_in of the
+ * client) with TCP_NODELAY on the accepted socket (or, for io_uring sockets that live in
+ * the ring's file table, on the listener they inherit it from); a 4 MiB write reaches a
+ * slow reader intact and on_drain follows; paused connections get no on_data and resume in
+ * order; graceful close flushes everything then FINs; abort close sends nothing; a refused
+ * connection gets what on_open wrote and no on_close; half-close still gets its answer;
+ * deadlines fire, re-arm replaces, 0 disarms; posted messages run on the reactor thread in
+ * per-producer order; stop works from another thread and closes leftover connections
+ * (on_close -ECANCELED); two reactors share a port; on_close runs exactly once per opened
+ * connection, always on the reactor thread; no file descriptor leaks. io_uring only:
+ * connections are accepted into the registered file table (no descriptor in the process),
+ * overflow past the table falls back to plain descriptors, and table entries come back when
+ * connections close.
  *
  * Handler protocol (one byte = one command, in on_data): letters are echoed upper-cased;
  * '!' pause reading for 300 ms (then "R" and resume); '#' 1000 writes of 10 bytes;
@@ -24,6 +28,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -343,6 +348,22 @@ static int server_fd_of(int cfd)
     return -1;
 }
 
+/* The listening socket bound to `port` in this process. */
+static int listener_fd_of(int port)
+{
+    for (int fd = 3; fd < 1024; fd++) {
+        struct sockaddr_in sl, sp;
+        struct stat st;
+        socklen_t len = sizeof sl;
+        if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode)) continue;
+        if (getsockname(fd, (struct sockaddr *)&sl, &len) < 0) continue;
+        len = sizeof sp;
+        if (ntohs(sl.sin_port) == port && getpeername(fd, (struct sockaddr *)&sp, &len) < 0)
+            return fd;
+    }
+    return -1;
+}
+
 /* A happens-before edge from this thread to the reactor thread (for ThreadSanitizer: the
  * test inspects server sockets that the reactor later closes). */
 typedef struct sync_msg {
@@ -439,14 +460,17 @@ CG_TEST(small_writes_coalesce_nodelay)
         send_str(fd, "#");
         CG_CHECK_EQ_INT(recv_n(fd, buf, sizeof buf), sizeof buf);
         CG_CHECK(memcmp(buf + 9990, "0123456789", 10) == 0);
-        int sfd = server_fd_of(fd);
-        CG_CHECK(sfd >= 0);
         struct tcp_info ti;
         socklen_t len = sizeof ti;
         memset(&ti, 0, sizeof ti);
-        CG_CHECK_EQ_INT(getsockopt(sfd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+        CG_CHECK_EQ_INT(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
         /* one send of 10000 bytes: a single data segment on loopback (MSS ~64 KiB) */
-        CG_CHECK(ti.tcpi_data_segs_out >= 1 && ti.tcpi_data_segs_out <= 2);
+        CG_CHECK(ti.tcpi_data_segs_in >= 1 && ti.tcpi_data_segs_in <= 2);
+        /* io_uring sockets in the ring's file table are not in the fd table: look at the
+         * listener, whose TCP_NODELAY accepted sockets inherit */
+        int sfd = server_fd_of(fd);
+        if (sfd < 0 && bc->backend == CG_IO_URING) sfd = listener_fd_of(cg_reactor_port(s.t.r));
+        CG_CHECK(sfd >= 0);
         int nd = 0;
         len = sizeof nd;
         getsockopt(sfd, IPPROTO_TCP, TCP_NODELAY, &nd, &len);
@@ -779,6 +803,66 @@ CG_TEST(reset_and_churn_close_exactly_once)
         CG_CHECK_EQ_INT(atomic_load(&s.t.bad), 0);
         CG_CHECK_EQ_INT(count_fds(), fds0);
     }
+}
+
+/* One echo round trip on `fd`. */
+static int echo_ok(int fd)
+{
+    char ch = 0;
+    send_str(fd, "q");
+    return recv_n(fd, &ch, 1) == 1 && ch == 'Q';
+}
+
+/* io_uring: with the soft RLIMIT_NOFILE at FT_SIZE while the ring is set up, its file table
+ * has FT_SIZE entries. Connections live there (invisible in /proc/self/fd); FT_CONC open at
+ * once overflow it onto plain descriptors; FT_CHURN sequential connections prove entries
+ * are given back (a leak would end with plain descriptors or refused accepts). */
+#define FT_SIZE 48
+#define FT_CONC 64
+#define FT_CHURN 150
+CG_TEST(uring_file_table_hold_overflow_and_reuse)
+{
+    const bcase *bc = &cases[0];
+    if (!case_begin(bc)) return;
+    int fds0 = count_fds();
+    struct rlimit rl0, rl;
+    CG_CHECK_EQ_INT(getrlimit(RLIMIT_NOFILE, &rl0), 0);
+    rl = rl0;
+    rl.rlim_cur = FT_SIZE;
+    CG_CHECK_EQ_INT(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    srv s;
+    CG_CHECK_EQ_INT(srv_start(&s, bc, 0), 0);
+    int port = cg_reactor_port(s.t.r);
+    int fd = client(port);
+    CG_CHECK(echo_ok(fd)); /* the ring (and its table) exists once this answered */
+    CG_CHECK_EQ_INT(setrlimit(RLIMIT_NOFILE, &rl0), 0);
+    CG_CHECK_EQ_INT(server_fd_of(fd), -1);
+    close(fd);
+    CG_CHECK(wait_int(&s.t.closed, 1));
+    int cfd[FT_CONC], ok = 1, plain = 0;
+    for (int i = 0; i < FT_CONC; i++) cfd[i] = client(port);
+    for (int i = 0; i < FT_CONC; i++) ok &= cfd[i] >= 0 && echo_ok(cfd[i]);
+    for (int i = 0; i < FT_CONC; i++) plain += server_fd_of(cfd[i]) >= 0;
+    CG_CHECK(ok);
+    CG_CHECK(plain >= FT_CONC - FT_SIZE && plain < FT_CONC);
+    for (int i = 0; i < FT_CONC; i++) close(cfd[i]);
+    CG_CHECK(wait_int(&s.t.closed, 1 + FT_CONC));
+    for (int i = 0; i < FT_CHURN && ok; i++) {
+        fd = client(port);
+        ok = echo_ok(fd);
+        close(fd);
+        ok = ok && wait_int(&s.t.closed, 2 + FT_CONC + i);
+    }
+    CG_CHECK(ok);
+    fd = client(port);
+    CG_CHECK(echo_ok(fd));
+    CG_CHECK_EQ_INT(server_fd_of(fd), -1);
+    close(fd);
+    CG_CHECK(wait_int(&s.t.closed, atomic_load(&s.t.opened)));
+    CG_CHECK_EQ_INT(cg_reactor_conn_count(s.t.r), 0);
+    srv_stop(&s);
+    CG_CHECK_EQ_INT(atomic_load(&s.t.bad), 0);
+    CG_CHECK_EQ_INT(count_fds(), fds0);
 }
 
 CG_TEST_MAIN()

@@ -1,0 +1,67 @@
+/*
+ * index.h — indexing jobs: walk a project, parse and extract changed files on the
+ * thread pool, store each file in one write batch, resolve names, publish a new
+ * generation. Used by the server (POST /api/v1/projects, …/reindex) and by
+ * `codegraph index`.
+ *
+ * A job never holds a pool thread while it waits: a driver job walks the tree and
+ * then submits one worker job per pool thread; workers take files from a shared
+ * cursor; the last worker to finish deletes vanished files, resolves references,
+ * publishes and records the job. Memory is bounded by one file (at most
+ * [parsing] max_file_size) and one extraction per pool thread.
+ */
+#ifndef CODEGRAPH_INDEX_H
+#define CODEGRAPH_INDEX_H
+
+#include <stdint.h>
+
+#include "codegraph/config.h"
+#include "codegraph/graph.h"
+#include "codegraph/pool.h"
+
+/** Per-file parse time box: a pathological file is reported, never stalls the job. */
+#define CG_INDEX_PARSE_TIMEOUT_MS 10000
+
+typedef struct cg_index_job cg_index_job;
+
+typedef struct cg_index_progress {
+    uint64_t job_id;
+    uint32_t project;
+    int state;               /**< cg_graph_job_state */
+    uint64_t files_total;    /**< files the walk offered for indexing */
+    uint64_t files_done;     /**< processed so far (indexed + unchanged + skipped + failed) */
+    uint64_t files_indexed;  /**< parsed and stored */
+    uint64_t files_unchanged;/**< same content hash as stored: skipped */
+    uint64_t files_skipped;  /**< refused by content checks (binary, encoding, long lines) */
+    uint64_t files_failed;   /**< read/parse/store errors (see the job's errors) */
+    uint64_t files_deleted;  /**< gone from disk (or now ignored): removed from the graph */
+    uint64_t bytes;          /**< bytes of the files parsed */
+    uint64_t entities;       /**< entities stored by this job */
+    uint64_t generation;     /**< published generation (when done) */
+    double elapsed_s;
+} cg_index_progress;
+
+/** Called once, on a pool thread, when the job reached a final state. */
+typedef void (*cg_index_done_fn)(cg_index_job *j, void *ud);
+
+/**
+ * Start indexing `project` (which must exist). `p` must outlive the job. `kind` is
+ * "index" or "reindex". On success *out is the running job (free it with
+ * cg_index_job_free after it finished) and *job_id its id.
+ * 0, CG_ENOTFOUND (project), CG_EOVERLOAD (pool full), CG_ENOMEM, CG_EDB.
+ */
+int cg_index_start(cg_graph *g, cg_pool *pool, const cg_config_parsing *p, uint32_t project,
+                   const char *kind, cg_index_done_fn done, void *ud, cg_index_job **out,
+                   uint64_t *job_id);
+/** A consistent-enough snapshot of the counters (atomics; any thread). */
+void cg_index_progress_get(cg_index_job *j, cg_index_progress *out);
+/** Wait until the job is final or `timeout_ms` passed (-1 = forever). 1 final, 0 not yet. */
+int cg_index_wait(cg_index_job *j, int timeout_ms);
+/** Ask a running job to stop after the files in progress (it ends CANCELLED, unpublished). */
+void cg_index_cancel(cg_index_job *j);
+/** The job record (state, counts, kept error messages); complete once the job is final. */
+const cg_graph_job *cg_index_job_record(cg_index_job *j);
+/** Free a finished job. */
+void cg_index_job_free(cg_index_job *j);
+
+#endif

@@ -1,0 +1,588 @@
+/*
+ * resolve.c — name resolution: turning a file's references (names as written) into edges,
+ * each tagged with how it was found, or into unresolved entries. Also the project passes
+ * (pending names → dirty files → re-resolution).
+ *
+ * DESIGN — the rules, tried in order for a reference R written as "q1.q2.S" (separators
+ * . :: -> / \ #, bracketed groups such as call arguments or generics dropped) from entity F
+ * of file X. S is the simple name; Q = q1.q2 the qualifier; a leading self/this/cls/Self/
+ * static is a *receiver* (member of the enclosing class), super/parent/base a *super
+ * receiver*. A target must have the exact name S (case-sensitive) and a kind that fits R:
+ * calls → function, method, class, struct; inherits → class, struct, interface, trait;
+ * implements → interface, trait, class; type references → any definition; imports → any.
+ *   1. exact (same scope, same file): without Q, the first scope from F outwards (F, its
+ *      parent, …, the file) that directly contains an S; with a receiver only the enclosing
+ *      class; failing that, any non-method S defined in X. With Q, an S in X whose
+ *      qualified name is, or ends with, "Q.S", or whose parent is named like Q's last part.
+ *   2. import: candidates are the S defined in other files of the project (name index). An
+ *      import I of X (segments, extension and ./ ../ crate:: dropped) reaches candidate C
+ *      when I names C's module — I's segments and C's path (without extension), or C's
+ *      directory, agree on their common trailing segments — or I names C itself (I = M.S or
+ *      M.T with T the top-level ancestor of C, and M names C's module). With Q, its last
+ *      part must be I's last segment (module import) or Q's first part I's last (symbol).
+ *      The best reachable candidate wins (score below; remaining ties: smallest id).
+ *   3. name: the best candidate by score: +8 qualified name ends with "Q.S", else +4 C's
+ *      parent or file is named like Q's last part (with Q and neither, C is out), +2 same
+ *      language, +2 a method for a receiver, +1 same directory; ties go to the longest
+ *      common directory prefix; a tie left is *ambiguous*. With Q and no candidate left, a
+ *      single same-language candidate project-wide is still taken.
+ * An import reference resolves to the entity M.S (symbol import) or the file node of the
+ * module it names (its stem is in the name index), by rule 2's path matching only.
+ * Anything else is kept in the unresolved family with its reason (not found / ambiguous,
+ * with the candidate count), keyed by its simple name so a later definition of S finds it.
+ *
+ * Limits (by design): no types or data flow (obj.m() resolves only through the name of m
+ * and Q's spelling), no aliases (import x as y), no overload selection (the first by id),
+ * inherited members only through rule 3, at most GR_CANDIDATES_MAX candidates per name
+ * (name-index order) and GR_IMPORTS_MAX imports per file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph/graph_int.h"
+
+/* Candidates read from the name index per reference (the rest are ignored). */
+#define GR_CANDIDATES_MAX 256
+/* Imports of one file considered by rule 2. */
+#define GR_IMPORTS_MAX 256
+/* Dirty-mark writes buffered before a batch is written (resolve_pending). */
+#define GR_MARK_BATCH 4096
+
+typedef struct gr_cand {
+    uint64_t id;
+    int kind, lang;
+    const char *qname, *path;
+    int score, prefix, reach;
+} gr_cand;
+
+/* Resolution state for one file. */
+typedef struct gr_rctx {
+    gr_fctx *c;
+    int *by_name;        /* indices of c->ents sorted by (name, id) */
+    gr_idmap local_ix;   /* local id → index + 1 */
+    gr_segs *imports;
+    int n_imports;
+    gr_idmap path_ix;    /* file uid → index + 1 into paths */
+    char **paths;
+    int n_paths, cap_paths;
+    gr_arena arena;
+    cg_store_iter *names; /* latest, unbounded, reused with seeks */
+    cg_buf val, cstr;
+    gr_cand cands[GR_CANDIDATES_MAX];
+    int n_cands, more_cands;
+    char dir[CG_GRAPH_PATH_MAX + 1];
+} gr_rctx;
+
+static int gr_by_name_cmp(const void *a, const void *b, void *ctx)
+{
+    const gr_fent *ents = ctx;
+    const gr_fent *x = &ents[*(const int *)a];
+    const gr_fent *y = &ents[*(const int *)b];
+    int d = strcmp(x->name, y->name);
+    return d ? d : (x->id > y->id) - (x->id < y->id);
+}
+
+static void gr_dirname(char *dst, size_t cap, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) : 0;
+    snprintf(dst, cap, "%.*s", (int)n, path);
+}
+
+static int gr_rctx_imports(gr_rctx *r)
+{
+    gr_fctx *c = r->c;
+
+    r->imports = calloc(GR_IMPORTS_MAX, sizeof(*r->imports));
+    if (!r->imports) return CG_ENOMEM;
+    for (uint32_t i = 0; i < c->n_refs && r->n_imports < GR_IMPORTS_MAX; i++) {
+        if (c->refs[i].kind != CG_REF_IMPORT) continue;
+        gr_segs_split(&r->imports[r->n_imports], c->refs[i].name, 1);
+        if (r->imports[r->n_imports].n > 0) r->n_imports++;
+    }
+    return 0;
+}
+
+static int gr_rctx_init(gr_rctx *r, gr_fctx *c)
+{
+    int rc = 0;
+
+    memset(r, 0, sizeof(*r));
+    r->c = c;
+    cg_buf_init(&r->val);
+    cg_buf_init(&r->cstr);
+    gr_idmap_init(&r->local_ix);
+    gr_idmap_init(&r->path_ix);
+    gr_dirname(r->dir, sizeof(r->dir), c->path);
+    r->by_name = calloc((size_t)c->n_ents + 1, sizeof(int));
+    if (!r->by_name) return CG_ENOMEM;
+    for (int i = 0; i < c->n_ents && !rc; i++) {
+        r->by_name[i] = i;
+        rc = gr_idmap_put(&r->local_ix, c->ents[i].local, (uint64_t)i + 1);
+    }
+    if (rc) return rc;
+    qsort_r(r->by_name, (size_t)c->n_ents, sizeof(int), gr_by_name_cmp, c->ents);
+    if ((rc = gr_rctx_imports(r))) return rc;
+    return cg_store_iter_create(c->g->s, NULL, CG_STORE_CF_NAMES, NULL, 0, NULL, 0, &r->names);
+}
+
+static void gr_rctx_release(gr_rctx *r)
+{
+    free(r->by_name);
+    free(r->imports);
+    free(r->paths);
+    gr_idmap_release(&r->local_ix);
+    gr_idmap_release(&r->path_ix);
+    gr_arena_free(&r->arena);
+    cg_store_iter_destroy(r->names);
+    cg_buf_release(&r->val);
+    cg_buf_release(&r->cstr);
+}
+
+/* The entity with this local id, NULL for the file node or an unknown id. */
+static const gr_fent *gr_ent_local(const gr_rctx *r, uint32_t local)
+{
+    uint64_t ix;
+    if (local == 0 || !gr_idmap_get(&r->local_ix, local, &ix)) return NULL;
+    return &r->c->ents[ix - 1];
+}
+
+/* [*lo, *hi) of by_name holding entities named s. */
+static void gr_name_range(const gr_rctx *r, const char *s, int *lo, int *hi)
+{
+    int a = 0, b = r->c->n_ents;
+    while (a < b) {
+        int m = (a + b) / 2;
+        if (strcmp(r->c->ents[r->by_name[m]].name, s) < 0) a = m + 1;
+        else b = m;
+    }
+    *lo = a;
+    for (b = a; b < r->c->n_ents && strcmp(r->c->ents[r->by_name[b]].name, s) == 0;) b++;
+    *hi = b;
+}
+
+static int gr_classlike(int kind)
+{
+    return kind == CG_KIND_CLASS || kind == CG_KIND_STRUCT || kind == CG_KIND_INTERFACE ||
+           kind == CG_KIND_TRAIT || kind == CG_KIND_ENUM || kind == CG_KIND_MODULE;
+}
+
+/* "q1.q2.S" joined with '.' into dst. */
+static void gr_segs_join(const gr_segs *sg, int from, int to, char *dst, size_t cap)
+{
+    size_t n = 0;
+    dst[0] = '\0';
+    for (int i = from; i < to && n < cap; i++)
+        n += (size_t)snprintf(dst + n, cap - n, "%s%s", i > from ? "." : "", sg->s[i]);
+}
+
+/* qname is "qs" or ends with ".qs". */
+static int gr_qname_ends(const char *qname, const char *qs)
+{
+    size_t a = strlen(qname), b = strlen(qs);
+    if (a == b) return strcmp(qname, qs) == 0;
+    return a > b && qname[a - b - 1] == '.' && strcmp(qname + a - b, qs) == 0;
+}
+
+/* The simple name of the qualified name's parent part ("a.B.run" → "B"), into dst. */
+static void gr_qname_parent(const char *qname, char *dst, size_t cap)
+{
+    const char *last = strrchr(qname, '.'), *p = last;
+    dst[0] = '\0';
+    if (!last) return;
+    while (p > qname && p[-1] != '.') p--;
+    snprintf(dst, cap, "%.*s", (int)(last - p), p);
+}
+
+/* Rule 1 with a scope walk: the first scope from `scope` outwards that contains an S. */
+static uint64_t gr_exact_scoped(const gr_rctx *r, int rkind, uint32_t scope, int lo, int hi,
+                                int class_only)
+{
+    for (int guard = 0; guard <= CG_GRAPH_FILE_ENTITIES_MAX; guard++) {
+        for (int i = lo; i < hi; i++) {
+            const gr_fent *e = &r->c->ents[r->by_name[i]];
+            if (e->parent_local == scope && gr_kind_fits(rkind, e->kind)) return e->id;
+        }
+        const gr_fent *s = gr_ent_local(r, scope);
+        if (!s || class_only) return 0;
+        scope = s->parent_local;
+    }
+    return 0;
+}
+
+static uint64_t gr_layer_exact(const gr_rctx *r, const gr_ref *ref, const gr_segs *sg)
+{
+    int lo, hi;
+    char qs[GR_SEG_BYTES], parent[256];
+
+    gr_name_range(r, gr_ref_simple(sg), &lo, &hi);
+    if (lo == hi || sg->receiver == 2) return 0;
+    if (sg->receiver == 1) {
+        uint32_t scope = ref->from_local;
+        const gr_fent *s;
+        while ((s = gr_ent_local(r, scope)) && !gr_classlike(s->kind)) scope = s->parent_local;
+        return s ? gr_exact_scoped(r, ref->kind, scope, lo, hi, 1) : 0;
+    }
+    if (sg->n == 1) {
+        uint64_t id = gr_exact_scoped(r, ref->kind, ref->from_local, lo, hi, 0);
+        for (int i = lo; !id && i < hi; i++) {
+            const gr_fent *e = &r->c->ents[r->by_name[i]];
+            if (e->kind != CG_KIND_METHOD && gr_kind_fits(ref->kind, e->kind)) id = e->id;
+        }
+        return id;
+    }
+    gr_segs_join(sg, 0, sg->n, qs, sizeof(qs));
+    for (int i = lo; i < hi; i++) {
+        const gr_fent *e = &r->c->ents[r->by_name[i]];
+        if (!gr_kind_fits(ref->kind, e->kind)) continue;
+        gr_qname_parent(e->qname, parent, sizeof(parent));
+        if (gr_qname_ends(e->qname, qs) || strcmp(parent, sg->s[sg->n - 2]) == 0) return e->id;
+    }
+    return 0;
+}
+
+/* The path of a file uid (cached for the whole resolution). */
+static const char *gr_uid_path(gr_rctx *r, uint64_t uid)
+{
+    uint64_t ix;
+    uint32_t project;
+    const char *path;
+    gr_key k;
+
+    if (gr_idmap_get(&r->path_ix, uid, &ix)) return r->paths[ix - 1];
+    gr_k_uid(&k, GR_TAG_FILE_UID, uid);
+    if (gr_get(r->c->g, NULL, CG_STORE_CF_FILES, &k, &r->val) < 0 ||
+        gr_dec_uid(r->val.data, r->val.len, &project, &path) != 0)
+        path = "";
+    if (r->n_paths == r->cap_paths) {
+        int cap = r->cap_paths ? r->cap_paths * 2 : 64;
+        char **n = realloc(r->paths, (size_t)cap * sizeof(*n));
+        if (!n) return "";
+        r->paths = n;
+        r->cap_paths = cap;
+    }
+    char *copy = gr_arena_strdup(&r->arena, path);
+    if (!copy || gr_idmap_put(&r->path_ix, uid, (uint64_t)r->n_paths + 1)) return "";
+    r->paths[r->n_paths++] = copy;
+    return copy;
+}
+
+/* Load candidates named exactly s (other files) whose kind satisfies want(kind). */
+static int gr_load_cands(gr_rctx *r, const char *s, int rkind, int files_only)
+{
+    gr_key pre;
+    size_t qoff[GR_CANDIDATES_MAX];
+
+    r->n_cands = r->more_cands = 0;
+    cg_buf_reset(&r->cstr);
+    gr_key_reset(&pre);
+    gr_key_u32(&pre, r->c->project);
+    gr_key_lower(&pre, s);
+    gr_key_u8(&pre, 0);
+    if (pre.over) return 0;
+    for (cg_store_iter_seek(r->names, pre.b, pre.n); cg_store_iter_valid(r->names);
+         cg_store_iter_next(r->names)) {
+        size_t kl, vl;
+        const uint8_t *k = cg_store_iter_key(r->names, &kl);
+        const void *v = cg_store_iter_value(r->names, &vl);
+        gr_name nm;
+        if (kl != pre.n + 8 || memcmp(k, pre.b, pre.n) != 0) break;
+        uint64_t id = gr_get_u64(k + pre.n);
+        if (CG_GRAPH_ID_FILE(id) == r->c->uid || gr_dec_name(v, vl, &nm) != 0) continue;
+        if (strcmp(nm.name, s) != 0 || !gr_kind_fits(rkind, nm.kind)) continue;
+        if (files_only >= 0 && (nm.kind == CG_GRAPH_KIND_FILE) != files_only) continue;
+        if (r->n_cands == GR_CANDIDATES_MAX) {
+            r->more_cands = 1;
+            break;
+        }
+        qoff[r->n_cands] = r->cstr.len;
+        cg_buf_append(&r->cstr, nm.qname, strlen(nm.qname) + 1);
+        r->cands[r->n_cands++] = (gr_cand){.id = id, .kind = nm.kind, .lang = nm.lang};
+    }
+    if (!cg_buf_ok(&r->cstr)) return CG_ENOMEM;
+    for (int i = 0; i < r->n_cands; i++) {
+        r->cands[i].qname = r->cstr.data + qoff[i];
+        r->cands[i].path = gr_uid_path(r, CG_GRAPH_ID_FILE(r->cands[i].id));
+    }
+    return cg_store_iter_status(r->names, NULL, 0);
+}
+
+/* Do a and b agree on their common trailing segments (at least one)? */
+static int gr_suffix_match(const char *const *a, int na, const char *const *b, int nb)
+{
+    int k = CG_MIN(na, nb);
+    if (k <= 0) return 0;
+    for (int i = 1; i <= k; i++)
+        if (strcmp(a[na - i], b[nb - i]) != 0) return 0;
+    return 1;
+}
+
+/* Does the module path m (n segments) name the file fs or its directory? */
+static int gr_names_module(const char *const *m, int n, const gr_segs *fs)
+{
+    return gr_suffix_match(m, n, fs->s, fs->n) || gr_suffix_match(m, n, fs->s, fs->n - 1);
+}
+
+/* Rule 2: does import imp reach candidate c for the reference sg? */
+static int gr_import_reaches(const gr_segs *imp, const gr_segs *fs, const gr_cand *c,
+                             const gr_segs *sg)
+{
+    int qual = sg->n > 1 && sg->receiver == 0;
+    const char *last = imp->s[imp->n - 1];
+    char top[256];
+
+    if (gr_names_module(imp->s, imp->n, fs))
+        return !qual || strcmp(sg->s[sg->n - 2], last) == 0;
+    snprintf(top, sizeof(top), "%.*s", (int)strcspn(c->qname, "."), c->qname);
+    if (imp->n < 2 || (strcmp(last, gr_ref_simple(sg)) != 0 && strcmp(last, top) != 0))
+        return 0;
+    if (!gr_names_module(imp->s, imp->n - 1, fs)) return 0;
+    return !qual || strcmp(sg->s[0], last) == 0;
+}
+
+/* Length of the common directory prefix of our file and path (in bytes, at '/'). */
+static int gr_common_dir(const gr_rctx *r, const char *path)
+{
+    int n = 0, last = 0;
+    while (r->dir[n] && path[n] && r->dir[n] == path[n]) {
+        n++;
+        if (path[n] == '/' && (r->dir[n] == '\0' || r->dir[n] == '/')) last = n;
+    }
+    return last;
+}
+
+/* Rule 3's score (also ranks rule 2's reachable candidates); -1 = qualifier rules c out. */
+static int gr_score(const gr_rctx *r, const gr_cand *c, const gr_segs *sg)
+{
+    char qs[GR_SEG_BYTES], parent[256], stem[256], dir[CG_GRAPH_PATH_MAX + 1];
+    int s = 0;
+
+    if (sg->n > 1 && sg->receiver == 0) {
+        const char *q = sg->s[sg->n - 2];
+        gr_segs_join(sg, 0, sg->n, qs, sizeof(qs));
+        gr_qname_parent(c->qname, parent, sizeof(parent));
+        gr_path_stem(stem, sizeof(stem), c->path);
+        if (gr_qname_ends(c->qname, qs)) s += 8;
+        else if (strcmp(parent, q) == 0 || strcmp(stem, q) == 0) s += 4;
+        else return -1;
+    }
+    if (c->lang == r->c->lang) s += 2;
+    if (sg->receiver && c->kind == CG_KIND_METHOD) s += 2;
+    gr_dirname(dir, sizeof(dir), c->path);
+    if (strcmp(dir, r->dir) == 0) s += 1;
+    return s;
+}
+
+/* The best of the candidates with reach set (all when !need_reach): index, -1 none, -2 tie. */
+static int gr_pick(gr_rctx *r, int need_reach, int ties_ok)
+{
+    int best = -1, tie = 0;
+
+    for (int i = 0; i < r->n_cands; i++) {
+        gr_cand *c = &r->cands[i];
+        if ((need_reach && !c->reach) || c->score < 0) continue;
+        c->prefix = gr_common_dir(r, c->path);
+        if (best < 0 || c->score > r->cands[best].score ||
+            (c->score == r->cands[best].score && c->prefix > r->cands[best].prefix)) {
+            best = i;
+            tie = 0;
+        } else if (c->score == r->cands[best].score && c->prefix == r->cands[best].prefix) {
+            tie = 1; /* candidates come in id order: best keeps the smallest id */
+        }
+    }
+    return tie && !ties_ok ? -2 : best;
+}
+
+/* Rules 2 and 3 over loaded candidates. */
+static int gr_layer_project(gr_rctx *r, const gr_segs *sg, uint64_t *dst, int *res)
+{
+    gr_segs fs;
+    int any_reach = 0, i, same_lang = -1, n_same = 0;
+
+    for (i = 0; i < r->n_cands; i++) {
+        gr_cand *c = &r->cands[i];
+        c->score = gr_score(r, c, sg);
+        c->reach = 0;
+        gr_segs_path(&fs, c->path);
+        for (int m = 0; m < r->n_imports && !c->reach; m++)
+            c->reach = gr_import_reaches(&r->imports[m], &fs, c, sg);
+        any_reach |= c->reach;
+        if (c->lang == r->c->lang) same_lang = i, n_same++;
+        if (c->reach && c->score < 0) c->score = 0; /* the import vouches for Q */
+    }
+    if (any_reach && (i = gr_pick(r, 1, 1)) >= 0) {
+        *dst = r->cands[i].id;
+        *res = CG_RES_IMPORT;
+        return 0;
+    }
+    i = gr_pick(r, 0, 0);
+    if (i == -1 && sg->n > 1 && !sg->receiver && n_same == 1 && !r->more_cands) i = same_lang;
+    if (i < 0) return i == -2 || r->n_cands > 0 ? GR_UNRES_AMBIGUOUS : GR_UNRES_NOT_FOUND;
+    *dst = r->cands[i].id;
+    *res = CG_RES_NAME;
+    return 0;
+}
+
+/* An import reference: the symbol it names, else the module file it names. */
+static int gr_layer_import(gr_rctx *r, const gr_ref *ref, const gr_segs *sg, uint64_t *dst)
+{
+    gr_segs fs;
+    int rc, i;
+
+    for (int pass = 0; pass < 2; pass++) {
+        int n = pass == 0 ? sg->n - 1 : sg->n; /* module segments */
+        if (n < 1) continue;
+        if ((rc = gr_load_cands(r, gr_ref_simple(sg), ref->kind, pass)) != 0) return rc;
+        for (i = 0; i < r->n_cands; i++) {
+            gr_cand *c = &r->cands[i];
+            gr_segs_path(&fs, c->path);
+            c->reach = pass == 0 ? gr_names_module(sg->s, n, &fs)
+                                 : gr_suffix_match(sg->s, n, fs.s, fs.n);
+            c->score = c->lang == r->c->lang ? 2 : 0;
+        }
+        if ((i = gr_pick(r, 1, 1)) >= 0) {
+            *dst = r->cands[i].id;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Resolve one reference: 1 and *dst, *res, or 0 with *reason (unresolved), or an error. */
+static int gr_resolve_one(gr_rctx *r, const gr_ref *ref, const gr_segs *sg, uint64_t *dst,
+                          int *res, int *reason)
+{
+    int rc;
+
+    *reason = GR_UNRES_NOT_FOUND;
+    if (sg->n == 0) return 0;
+    if (ref->kind == CG_REF_IMPORT) {
+        *res = CG_RES_IMPORT;
+        return gr_layer_import(r, ref, sg, dst);
+    }
+    if ((*dst = gr_layer_exact(r, ref, sg)) != 0) {
+        *res = CG_RES_EXACT;
+        return 1;
+    }
+    if ((rc = gr_load_cands(r, gr_ref_simple(sg), ref->kind, -1)) != 0) return rc;
+    rc = gr_layer_project(r, sg, dst, res);
+    if (rc == 0) return 1;
+    *reason = rc;
+    return 0;
+}
+
+static int gr_edge_cmp(const void *a, const void *b)
+{
+    const gr_out_edge *x = a, *y = b;
+    if (x->src != y->src) return x->src < y->src ? -1 : 1;
+    if (x->kind != y->kind) return x->kind - y->kind;
+    if (x->dst != y->dst) return x->dst < y->dst ? -1 : 1;
+    if (x->line != y->line) return x->line < y->line ? -1 : 1;
+    return (x->col > y->col) - (x->col < y->col);
+}
+
+static int gr_resolved_add(gr_resolved *o, const gr_out_edge *e)
+{
+    if (o->n_edges == o->cap_edges) {
+        int cap = o->cap_edges ? o->cap_edges * 2 : 64;
+        gr_out_edge *n = realloc(o->edges, (size_t)cap * sizeof(*n));
+        if (!n) return CG_ENOMEM;
+        o->edges = n;
+        o->cap_edges = cap;
+    }
+    o->edges[o->n_edges++] = *e;
+    return 0;
+}
+
+/* Sort and merge duplicates (same src, kind, dst): count them, keep the first site. */
+static void gr_resolved_merge(gr_resolved *o)
+{
+    int w = 0;
+
+    qsort(o->edges, (size_t)o->n_edges, sizeof(*o->edges), gr_edge_cmp);
+    for (int i = 0; i < o->n_edges; i++) {
+        gr_out_edge *e = &o->edges[i];
+        if (w > 0 && o->edges[w - 1].src == e->src && o->edges[w - 1].kind == e->kind &&
+            o->edges[w - 1].dst == e->dst) {
+            o->edges[w - 1].count++;
+            continue;
+        }
+        o->edges[w] = *e;
+        o->edges[w++].count = 1;
+    }
+    o->n_edges = w;
+    memset(o->edges_by_kind, 0, sizeof(o->edges_by_kind));
+    for (int i = 0; i < w; i++) o->edges_by_kind[o->edges[i].kind]++;
+}
+
+static void gr_unres_put(gr_rctx *r, cg_store_batch *b, const gr_ref *ref, uint32_t ord,
+                         const gr_segs *sg, int reason)
+{
+    gr_unres u = {.kind = ref->kind, .reason = reason, .from_local = ref->from_local,
+                  .line = ref->line, .col = ref->col, .candidates = (uint32_t)r->n_cands,
+                  .name = ref->name};
+    gr_key k;
+
+    gr_k_unres(&k, r->c->project, gr_ref_simple(sg), r->c->uid, ord);
+    if (k.over) return;
+    cg_buf_reset(&r->val);
+    gr_enc_unres(&r->val, &u);
+    cg_store_batch_put(b, CG_STORE_CF_UNRESOLVED, k.b, k.n, r->val.data, r->val.len);
+}
+
+int gr_resolve_refs(gr_fctx *c, cg_store_batch *b, gr_resolved *o, cg_graph_resolve_stats *st)
+{
+    gr_rctx r;
+    gr_segs sg;
+    int rc = gr_rctx_init(&r, c);
+
+    for (uint32_t i = 0; !rc && i < c->n_refs; i++) {
+        const gr_ref *ref = &c->refs[i];
+        uint64_t dst = 0;
+        int res = 0, reason = 0;
+        gr_segs_split(&sg, ref->name, ref->kind == CG_REF_IMPORT);
+        r.n_cands = 0;
+        if ((rc = gr_resolve_one(&r, ref, &sg, &dst, &res, &reason)) < 0) break;
+        if (rc == 1) {
+            gr_out_edge e = {.src = GR_ID(c->uid, ref->from_local), .dst = dst,
+                             .kind = gr_ref_edge_kind(ref->kind), .resolution = res,
+                             .line = ref->line, .col = ref->col};
+            rc = gr_resolved_add(o, &e);
+            if (st) st->by_res[res]++;
+        } else {
+            gr_unres_put(&r, b, ref, i, &sg, reason);
+            o->unresolved++;
+            o->ambiguous += reason == GR_UNRES_AMBIGUOUS;
+            if (st) st->unresolved++, st->ambiguous += reason == GR_UNRES_AMBIGUOUS;
+        }
+        if (st) st->refs++;
+    }
+    if (!rc) gr_resolved_merge(o);
+    if (!rc && !cg_buf_ok(&r.val)) rc = CG_ENOMEM;
+    gr_rctx_release(&r);
+    return rc;
+}
+
+void gr_resolved_release(gr_resolved *r)
+{
+    free(r->edges);
+    memset(r, 0, sizeof(*r));
+}
+
+void gr_resolved_write(const gr_resolved *r, cg_store_batch *b, cg_buf *tmp)
+{
+    gr_key k;
+
+    for (int i = 0; i < r->n_edges; i++) {
+        const gr_out_edge *e = &r->edges[i];
+        gr_edge ed = {.resolution = e->resolution, .count = e->count, .line = e->line,
+                      .col = e->col};
+        cg_buf_reset(tmp);
+        gr_enc_edge(tmp, &ed);
+        gr_k_edge(&k, e->src, e->kind, e->dst);
+        cg_store_batch_put(b, CG_STORE_CF_OUT_EDGES, k.b, k.n, tmp->data, tmp->len);
+        gr_k_edge(&k, e->dst, e->kind, e->src);
+        cg_store_batch_put(b, CG_STORE_CF_IN_EDGES, k.b, k.n, tmp->data, tmp->len);
+    }
+}

@@ -1,0 +1,401 @@
+/*
+ * pipeline.c — an indexing job from walk to publish (see index.h).
+ *
+ * DESIGN — phases, each on the pool:
+ *   driver:  walk the tree (ignore rules, limits, symlink policy), collect the files to
+ *            consider, then submit one worker per pool thread (or run inline if the pool
+ *            refuses: the job still finishes).
+ *   workers: take the next file from an atomic cursor; read it beneath the root; skip it
+ *            when its XXH3 hash equals the stored one; else parse + extract (time-boxed)
+ *            and store it with cg_graph_file_put (one WriteBatch). A file that fails is
+ *            counted and reported in the job's errors; it never stops the job.
+ *   finish:  run by the last worker out: delete files that vanished (or are now ignored
+ *            or refused), resolve the project's references, publish the generation,
+ *            store the final job record, wake waiters, call `done`.
+ * Counters are atomics; the job record (with its error messages) is under `mu`.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "codegraph/base.h"
+#include "codegraph/extract.h"
+#include "codegraph/index.h"
+#include "codegraph/lang.h"
+#include "codegraph/log.h"
+#include "codegraph/walk.h"
+
+#define INDEX_WORKERS_MAX 64 /* worker jobs per index job */
+
+typedef struct cg_index_job cg_index_job;
+
+/* A pool job that knows its index job (the cg_job must stay first). */
+typedef struct index_task {
+    cg_job job;
+    cg_index_job *owner;
+} index_task;
+
+struct cg_index_job {
+    cg_graph *g;
+    cg_pool *pool;
+    const cg_config_parsing *parsing;
+    uint32_t project;
+    char root[CG_GRAPH_PATH_MAX + 1];
+    cg_walker *walker;
+    char **files; /* sorted after the walk, for the vanished-file check */
+    size_t n_files, cap_files;
+    _Atomic size_t next;
+    _Atomic int workers_live;
+    _Atomic int state;
+    _Atomic int cancel;
+    _Atomic uint64_t done, indexed, unchanged, skipped, failed, deleted, bytes, entities;
+    uint64_t start_ns, end_ns, generation;
+    pthread_mutex_t mu; /* rec, final-state wakeups */
+    pthread_cond_t cv;
+    cg_graph_job rec;
+    index_task driver;
+    index_task workers[INDEX_WORKERS_MAX];
+    int n_workers;
+    cg_index_done_fn done_fn;
+    void *done_ud;
+};
+
+static void job_error(cg_index_job *j, const char *fmt, const char *a, const char *b)
+{
+    pthread_mutex_lock(&j->mu);
+    cg_graph_job_add_error(&j->rec, fmt, a, b);
+    pthread_mutex_unlock(&j->mu);
+}
+
+static int walk_filter(void *ctx, const char *rel, size_t rel_len)
+{
+    (void)ctx;
+    (void)rel_len;
+    return cg_lang_detect(rel, NULL, 0) != NULL;
+}
+
+static int files_add(cg_index_job *j, const char *rel)
+{
+    if (j->n_files == j->cap_files) {
+        size_t cap = j->cap_files ? j->cap_files * 2 : 256;
+        char **p = realloc(j->files, cap * sizeof *p);
+        if (!p) return CG_ENOMEM;
+        j->files = p;
+        j->cap_files = cap;
+    }
+    j->files[j->n_files] = strdup(rel);
+    if (!j->files[j->n_files]) return CG_ENOMEM;
+    j->n_files++;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static uint32_t count_lines(const char *s, size_t n)
+{
+    uint32_t lines = n > 0 && s[n - 1] != '\n';
+    for (const char *p = s; (p = memchr(p, '\n', (size_t)(s + n - p))) != NULL; p++) lines++;
+    return lines;
+}
+
+/* Drop a file the graph still has but that may no longer be indexed. */
+static void file_forget(cg_index_job *j, const char *rel)
+{
+    cg_graph_file_info fi;
+    if (cg_graph_file_get(j->g, j->project, rel, &fi) == 0 &&
+        cg_graph_file_delete(j->g, j->project, rel) == 0)
+        atomic_fetch_add(&j->deleted, 1);
+}
+
+/* Parse, extract and store one file whose content is in `buf`. */
+static int file_store(cg_index_job *j, const char *rel, const cg_buf *buf, uint64_t hash,
+                      const cg_walk_file *info, cg_extract *x)
+{
+    const cg_lang *lang = cg_lang_detect(rel, buf->data, CG_MIN(buf->len, 256));
+    if (!lang) return CG_ELANG;
+    cg_extract_limits lim;
+    cg_extract_limits_default(&lim);
+    lim.parse_timeout_us = (uint64_t)CG_INDEX_PARSE_TIMEOUT_MS * 1000;
+    int rc = cg_extract_file(lang, buf->data ? buf->data : "", buf->len, &lim, x);
+    if (rc != 0 && !(rc == CG_EPARSE && x->timed_out)) return rc;
+    if (x->timed_out) job_error(j, "%s: %s", rel, "parse timed out (file stored without entities)");
+    cg_graph_file_meta meta = {.language = lang->name,
+                               .hash = hash,
+                               .size = buf->len,
+                               .mtime_ns = info->mtime_ns,
+                               .lines = count_lines(buf->data, buf->len)};
+    rc = cg_graph_file_put(j->g, j->project, rel, &meta, x, 0);
+    if (rc == 0) {
+        atomic_fetch_add(&j->entities, (uint64_t)x->n_entities);
+        atomic_fetch_add(&j->bytes, buf->len);
+    }
+    return rc;
+}
+
+static void file_process(cg_index_job *j, const char *rel, cg_buf *buf, cg_extract *x)
+{
+    cg_walk_file info;
+    int rc = cg_walk_read(j->walker, rel, buf, &info);
+    if (rc != 0 || info.decision != CG_WALK_INDEX) {
+        if (rc == 0 && info.decision != CG_WALK_SKIP_UNREADABLE) {
+            atomic_fetch_add(&j->skipped, 1);
+        } else {
+            atomic_fetch_add(&j->failed, 1);
+            job_error(j, "%s: cannot read: %s", rel, cg_err_str(rc ? rc : info.err));
+        }
+        file_forget(j, rel);
+        return;
+    }
+    uint64_t hash = cg_graph_hash(buf->data, buf->len);
+    cg_graph_file_info fi;
+    if (cg_graph_file_get(j->g, j->project, rel, &fi) == 0 && fi.hash == hash) {
+        atomic_fetch_add(&j->unchanged, 1);
+        return;
+    }
+    rc = file_store(j, rel, buf, hash, &info, x);
+    if (rc == 0) {
+        atomic_fetch_add(&j->indexed, 1);
+    } else {
+        atomic_fetch_add(&j->failed, 1);
+        job_error(j, "%s: %s", rel, cg_err_str(rc));
+    }
+}
+
+static int vanished_cb(void *ctx, const char *path, const cg_graph_file_info *fi)
+{
+    (void)fi;
+    cg_index_job *j = ctx;
+    if (!bsearch(&path, j->files, j->n_files, sizeof *j->files, cmp_str)) {
+        /* RocksDB iterators read an implicit snapshot, so deleting while iterating is safe. */
+        if (cg_graph_file_delete(j->g, j->project, path) == 0) atomic_fetch_add(&j->deleted, 1);
+    }
+    return 0;
+}
+
+static void job_record_counts(cg_index_job *j)
+{
+    cg_graph_job *r = &j->rec;
+    r->files_total = j->n_files;
+    r->files_done = atomic_load(&j->done);
+    r->files_skipped = atomic_load(&j->unchanged) + atomic_load(&j->skipped);
+    r->files_failed = atomic_load(&j->failed);
+    r->files_deleted = atomic_load(&j->deleted);
+    r->entities = atomic_load(&j->entities);
+}
+
+static void job_final(cg_index_job *j, int state)
+{
+    pthread_mutex_lock(&j->mu);
+    job_record_counts(j);
+    j->rec.state = state;
+    j->rec.finished_s = (int64_t)time(NULL);
+    j->rec.generation = j->generation;
+    if (cg_graph_job_put(j->g, &j->rec) != 0)
+        cg_log_error("index", "cannot store the job record", "project", j->root);
+    j->end_ns = cg_time_mono_ns();
+    atomic_store(&j->state, state);
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    if (j->done_fn) j->done_fn(j, j->done_ud);
+}
+
+static void job_finish(cg_index_job *j)
+{
+    if (atomic_load(&j->cancel)) {
+        /* Files stored so far stay (each is whole); nothing is published. */
+        job_error(j, "%s: %s", j->root, "cancelled (server shutting down or project deleted)");
+        job_final(j, CG_JOB_CANCELLED);
+        return;
+    }
+    int state = CG_JOB_DONE;
+    if (cg_graph_file_foreach(j->g, j->project, vanished_cb, j) != 0) state = CG_JOB_FAILED;
+    cg_graph_resolve_stats st;
+    memset(&st, 0, sizeof st);
+    if (state == CG_JOB_DONE && cg_graph_resolve_project(j->g, j->project, 0, &st) != 0)
+        state = CG_JOB_FAILED;
+    if (state == CG_JOB_DONE && cg_graph_project_publish(j->g, j->project, &j->generation) != 0)
+        state = CG_JOB_FAILED;
+    if (state == CG_JOB_FAILED) job_error(j, "%s: %s", j->root, "resolve/publish failed");
+    char files[32], ms[32];
+    snprintf(files, sizeof files, "%zu", j->n_files);
+    snprintf(ms, sizeof ms, "%.0f", (double)(cg_time_mono_ns() - j->start_ns) / 1e6);
+    cg_log_info("index", state == CG_JOB_DONE ? "index job done" : "index job failed", "root",
+                j->root, "files", files, "elapsed_ms", ms);
+    job_final(j, state);
+}
+
+static void worker_loop(cg_index_job *j)
+{
+    cg_buf buf;
+    cg_extract x;
+    cg_buf_init(&buf);
+    cg_extract_init(&x);
+    for (;;) {
+        size_t i = atomic_fetch_add(&j->next, 1);
+        if (i >= j->n_files || atomic_load_explicit(&j->cancel, memory_order_relaxed)) break;
+        file_process(j, j->files[i], &buf, &x);
+        atomic_fetch_add(&j->done, 1);
+    }
+    cg_extract_release(&x);
+    cg_buf_release(&buf);
+    if (atomic_fetch_sub(&j->workers_live, 1) == 1) job_finish(j);
+}
+
+static void worker_run(cg_job *job)
+{
+    worker_loop(((index_task *)job)->owner);
+}
+
+/* Walk the tree; returns 0 or an error (the job then fails). */
+static int driver_walk(cg_index_job *j)
+{
+    int rc = cg_walk_create(&j->walker, j->parsing, j->root);
+    if (rc != 0) return rc;
+    cg_walk_filter_set(j->walker, walk_filter, j);
+    cg_walk_entry e;
+    while ((rc = cg_walk_next(j->walker, &e)) == 1)
+        if (e.decision == CG_WALK_INDEX && (rc = files_add(j, e.rel)) != 0) return rc;
+    if (rc != 0) return rc;
+    /* The walk order is per directory; the vanished-file check wants plain byte order. */
+    qsort(j->files, j->n_files, sizeof *j->files, cmp_str);
+    return 0;
+}
+
+static void driver_run(cg_job *job)
+{
+    cg_index_job *j = ((index_task *)job)->owner;
+    pthread_mutex_lock(&j->mu);
+    j->rec.state = CG_JOB_RUNNING;
+    j->rec.started_s = (int64_t)time(NULL);
+    cg_graph_job_put(j->g, &j->rec);
+    pthread_mutex_unlock(&j->mu);
+    atomic_store(&j->state, CG_JOB_RUNNING);
+    int rc = driver_walk(j);
+    if (rc != 0) {
+        job_error(j, "%s: walk failed: %s", j->root, cg_err_str(rc));
+        job_final(j, CG_JOB_FAILED);
+        return;
+    }
+    int n = CG_MAX(1, CG_MIN(cg_pool_threads(j->pool), INDEX_WORKERS_MAX));
+    if ((size_t)n > j->n_files) n = j->n_files ? (int)j->n_files : 1;
+    atomic_store(&j->workers_live, n);
+    int inline_runs = 0;
+    for (int i = 0; i < n; i++) {
+        index_task *t = &j->workers[i];
+        t->owner = j;
+        t->job.run = worker_run;
+        if (i == 0 || cg_pool_submit(j->pool, &t->job) != 0) inline_runs++;
+    }
+    /* This thread takes a worker's share too (and any share the pool refused). */
+    for (int i = 0; i < inline_runs; i++) worker_loop(j);
+}
+
+int cg_index_start(cg_graph *g, cg_pool *pool, const cg_config_parsing *p, uint32_t project,
+                   const char *kind, cg_index_done_fn done, void *ud, cg_index_job **out,
+                   uint64_t *job_id)
+{
+    cg_graph_project pr;
+    int rc = cg_graph_project_get(g, project, &pr);
+    if (rc != 0) return rc;
+    cg_index_job *j = calloc(1, sizeof *j);
+    if (!j) return CG_ENOMEM;
+    j->g = g;
+    j->pool = pool;
+    j->parsing = p;
+    j->project = project;
+    snprintf(j->root, sizeof j->root, "%s", pr.root);
+    j->done_fn = done;
+    j->done_ud = ud;
+    j->start_ns = cg_time_mono_ns();
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->cv, NULL);
+    atomic_store(&j->state, CG_JOB_QUEUED);
+    rc = cg_graph_job_create(g, project, kind, &j->rec);
+    if (rc == 0) {
+        j->driver.owner = j;
+        j->driver.job.run = driver_run;
+        rc = cg_pool_submit(pool, &j->driver.job);
+    }
+    if (rc != 0) {
+        if (j->rec.id) {
+            j->rec.state = CG_JOB_FAILED;
+            cg_graph_job_add_error(&j->rec, "%s", "the thread pool is full; retry later");
+            cg_graph_job_put(g, &j->rec);
+        }
+        cg_index_job_free(j);
+        return rc;
+    }
+    *job_id = j->rec.id;
+    *out = j;
+    return 0;
+}
+
+void cg_index_progress_get(cg_index_job *j, cg_index_progress *o)
+{
+    memset(o, 0, sizeof *o);
+    o->job_id = j->rec.id;
+    o->project = j->project;
+    o->state = atomic_load(&j->state);
+    o->files_total = o->state == CG_JOB_QUEUED ? 0 : j->n_files;
+    o->files_done = atomic_load(&j->done);
+    o->files_indexed = atomic_load(&j->indexed);
+    o->files_unchanged = atomic_load(&j->unchanged);
+    o->files_skipped = atomic_load(&j->skipped);
+    o->files_failed = atomic_load(&j->failed);
+    o->files_deleted = atomic_load(&j->deleted);
+    o->bytes = atomic_load(&j->bytes);
+    o->entities = atomic_load(&j->entities);
+    int final = o->state >= CG_JOB_DONE;
+    o->generation = final ? j->generation : 0;
+    uint64_t end = final ? j->end_ns : cg_time_mono_ns();
+    o->elapsed_s = (double)(end - j->start_ns) / 1e9;
+}
+
+int cg_index_wait(cg_index_job *j, int timeout_ms)
+{
+    pthread_mutex_lock(&j->mu);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (timeout_ms >= 0) {
+        ts.tv_sec += timeout_ms / 1000;
+        ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+    }
+    while (atomic_load(&j->state) < CG_JOB_DONE) {
+        if (timeout_ms < 0)
+            pthread_cond_wait(&j->cv, &j->mu);
+        else if (pthread_cond_timedwait(&j->cv, &j->mu, &ts) != 0)
+            break;
+    }
+    int final = atomic_load(&j->state) >= CG_JOB_DONE;
+    pthread_mutex_unlock(&j->mu);
+    return final;
+}
+
+void cg_index_cancel(cg_index_job *j)
+{
+    atomic_store(&j->cancel, 1);
+}
+
+/* The job record as stored (errors included); valid once final. */
+const cg_graph_job *cg_index_job_record(cg_index_job *j)
+{
+    return &j->rec;
+}
+
+void cg_index_job_free(cg_index_job *j)
+{
+    if (!j) return;
+    for (size_t i = 0; i < j->n_files; i++) free(j->files[i]);
+    free(j->files);
+    cg_walk_destroy(j->walker);
+    pthread_mutex_destroy(&j->mu);
+    pthread_cond_destroy(&j->cv);
+    free(j);
+}
