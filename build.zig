@@ -5,6 +5,7 @@
 //   zig build tests               every unit test (tests/unit/**/*.c) into zig-out/tests
 //   zig build fuzz                libFuzzer targets with clang (tools/fuzz.sh build)
 //   zig build lint                function length, line width, clang-format (tools/lint.sh)
+//   zig build bench-bins          benchmark programs (bench/**/*.c) into zig-out/bench
 //   zig build bench               the benchmarks in bench/ (each prints ratios vs a peer)
 //
 // Sources are discovered by walking src/ and tests/unit/, so adding a file never needs an
@@ -156,6 +157,16 @@ pub fn build(b: *std.Build) void {
         tests.dependOn(&inst.step);
     }
 
+    const bench_bins = b.step("bench-bins", "Build the benchmark programs (bench/**/*.c) into zig-out/bench");
+    for (collect(b, "bench", ".c", "")) |src| {
+        const name = std.mem.replaceOwned(u8, b.allocator, src["bench/".len .. src.len - 2], "/", "_") catch @panic("oom");
+        const t = b.addExecutable(.{ .name = name, .target = target, .optimize = .ReleaseFast });
+        t.addCSourceFiles(&.{src}, &our_cflags);
+        linkAll(t, parts);
+        const inst = b.addInstallArtifact(t, .{ .dest_dir = .{ .override = .{ .custom = "bench" } } });
+        bench_bins.dependOn(&inst.step);
+    }
+
     const fuzz = b.step("fuzz", "Build the libFuzzer targets with clang (zig cc has no libFuzzer)");
     fuzz.dependOn(&b.addSystemCommand(&.{ "tools/fuzz.sh", "build" }).step);
     const lint = b.step("lint", "Function length <= 70, lines <= 100 columns, clang-format");
@@ -163,6 +174,7 @@ pub fn build(b: *std.Build) void {
     const bench = b.step("bench", "Run the benchmarks in bench/ (they print ratios vs peers)");
     const run_bench = b.addSystemCommand(&.{"bench/run.sh"});
     run_bench.step.dependOn(b.getInstallStep());
+    run_bench.step.dependOn(bench_bins);
     bench.dependOn(&run_bench.step);
 }
 

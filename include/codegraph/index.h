@@ -24,6 +24,24 @@
 
 typedef struct cg_index_job cg_index_job;
 
+/** File outcomes counted in metrics (codegraph_index_files_total{outcome}). */
+enum { CG_INDEX_OUT_INDEXED, CG_INDEX_OUT_UNCHANGED, CG_INDEX_OUT_SKIPPED, CG_INDEX_OUT_FAILED,
+       CG_INDEX_OUT_DELETED, CG_INDEX_OUT_COUNT };
+
+struct cg_metrics;
+/** Metric ids the pipeline updates (registered by the server); -1 = none. */
+typedef struct cg_index_metrics {
+    struct cg_metrics *m;
+    int shard;                       /**< the metrics shard for pool threads */
+    int files[CG_INDEX_OUT_COUNT];   /**< counters by outcome */
+    int entities;                    /**< counter: entities stored */
+    int bytes;                       /**< counter: bytes parsed */
+    int jobs[CG_JOB_STATE_COUNT];    /**< counters: jobs by final state */
+} cg_index_metrics;
+
+/** Install process-wide metric ids (once, before any job starts); NULL uninstalls. */
+void cg_index_metrics_install(const cg_index_metrics *im);
+
 typedef struct cg_index_progress {
     uint64_t job_id;
     uint32_t project;

@@ -85,8 +85,7 @@ void cg_api_json_key(cg_buf *b, const char *key);
 #define CG_API_HIT_PATH 8u      /* add position (depth), edge and resolution into the node */
 
 /** One entity (CONTRACT.md fields) with the extras of `flags` as a JSON object. */
-void cg_api_json_hit(cg_buf *b, const cg_graph_hit *h, const char *project_name,
-                     unsigned flags);
+void cg_api_json_hit(cg_buf *b, const cg_graph_hit *h, const char *project_name, unsigned flags);
 /** The paged-list members (no braces): "items":[…],"total","limit","offset",
  *  "next_offset","truncated","bounded","generation". */
 void cg_api_json_list(cg_buf *b, const cg_graph_result *r, const cg_graph_page *page,

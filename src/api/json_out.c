@@ -110,8 +110,7 @@ static void json_edge_fields(cg_buf *b, const cg_graph_hit *h)
     cg_api_json_str(b, h->resolution >= 0 ? cg_graph_resolution_name(h->resolution) : NULL);
 }
 
-void cg_api_json_hit(cg_buf *b, const cg_graph_hit *h, const char *project_name,
-                     unsigned flags)
+void cg_api_json_hit(cg_buf *b, const cg_graph_hit *h, const char *project_name, unsigned flags)
 {
     cg_buf_putc(b, '{');
     json_entity_fields(b, &h->entity, project_name);

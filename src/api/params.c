@@ -26,8 +26,7 @@ static int hexval(char c)
 }
 
 /* Percent-decode s[0..n) into out (NUL-terminated). 0, CG_EINVAL, CG_ELIMIT. */
-static int pct_decode(const char *s, size_t n, int plus_space, char *out, size_t cap,
-                      size_t *len)
+static int pct_decode(const char *s, size_t n, int plus_space, char *out, size_t cap, size_t *len)
 {
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {

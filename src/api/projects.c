@@ -35,9 +35,9 @@
 #include "codegraph/walk.h"
 #include "server/server_int.h"
 
-#define JOB_REAP_S 2      /* seconds a finished job stays in s->jobs before it is freed */
-#define DELETES_MAX 64    /* project deletions in flight, all servers of the process */
-#define MSG_MAX 1024      /* bytes of one error message */
+#define JOB_REAP_S 2       /* seconds a finished job stays in s->jobs before it is freed */
+#define DELETES_MAX 64     /* project deletions in flight, all servers of the process */
+#define MSG_MAX 1024       /* bytes of one error message */
 #define BODY_PATH_MAX 4096 /* bytes of the "path" member of a create request */
 
 _Static_assert(DELETES_MAX >= 1, "at least one delete at a time");
@@ -104,8 +104,7 @@ static void jobs_reap_locked(cg_server *s)
     for (int i = 0; i < s->n_jobs;) {
         cg_index_job *j = s->jobs[i];
         /* The state is stored after the record is complete: finished_s is valid here. */
-        if (job_state(j) >= CG_JOB_DONE &&
-            now - cg_index_job_record(j)->finished_s >= JOB_REAP_S) {
+        if (job_state(j) >= CG_JOB_DONE && now - cg_index_job_record(j)->finished_s >= JOB_REAP_S) {
             cg_index_job_free(j);
             s->jobs[i] = s->jobs[--s->n_jobs];
         } else {
@@ -150,8 +149,8 @@ static int job_start_locked(cg_server *s, uint32_t project, const char *kind, ui
         snprintf(msg, cap, "too many index jobs (%d); retry later", CG_SERVER_JOBS_MAX);
         return CG_EOVERLOAD;
     }
-    int rc = cg_index_start(s->graph, s->pool, &s->cfg.parsing, project, kind, NULL, NULL, &j,
-                            job_id);
+    int rc =
+        cg_index_start(s->graph, s->pool, &s->cfg.parsing, project, kind, NULL, NULL, &j, job_id);
     if (rc == 0)
         s->jobs[s->n_jobs++] = j;
     else
@@ -163,8 +162,8 @@ static int job_start_locked(cg_server *s, uint32_t project, const char *kind, ui
 
 /* What we know about one job: the live counters, the record, or both. */
 typedef struct job_info {
-    int live;               /* prog is valid (the job is in the table) */
-    int final_rec;          /* rec is the complete final record */
+    int live;      /* prog is valid (the job is in the table) */
+    int final_rec; /* rec is the complete final record */
     cg_index_progress prog;
     cg_graph_job rec;
 } job_info;
@@ -473,7 +472,8 @@ static void path_normalise(char *p)
         size_t n = (size_t)(in - seg);
         if (n == 0 || (n == 1 && seg[0] == '.')) continue;
         if (n == 2 && seg[0] == '.' && seg[1] == '.') {
-            while (out > p && *--out != '/') {}
+            while (out > p && *--out != '/') {
+            }
             continue;
         }
         *out++ = '/';
@@ -670,8 +670,9 @@ static int del_claim(cg_server *s, uint32_t project, char *msg, size_t cap)
                  (unsigned long long)cg_index_job_record(j)->id);
         rc = CG_ECONFLICT;
     } else if ((rc = deleting_add(s, project)) != 0) {
-        snprintf(msg, cap, "%s", rc == CG_ECONFLICT ? "the project is already being deleted"
-                                                    : "too many deletions in progress");
+        snprintf(msg, cap, "%s",
+                 rc == CG_ECONFLICT ? "the project is already being deleted"
+                                    : "too many deletions in progress");
     }
     pthread_mutex_unlock(&s->jobs_mu);
     return rc;

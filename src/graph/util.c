@@ -238,6 +238,7 @@ void gr_segs_path(gr_segs *sg, const char *path)
     base = base ? base + 1 : sg->buf;
     dot = strrchr(base, '.');
     if (dot && dot != base) *dot = '\0';
+    n = strlen(sg->buf);
     for (size_t i = 0; i < n; i++)
         if (sg->buf[i] == '/') sg->buf[i] = '\0';
     for (size_t i = 0; i < n && sg->n < GR_SEGS_MAX; i++)

@@ -48,15 +48,18 @@
 #define CG_EXTRACT_SIG_BYTES_DEFAULT 512
 
 /* Fixed bounds of the engine. */
-#define CG_EXTRACT_NAME_MAX 512       /* bytes kept of a name or a scope */
-#define CG_EXTRACT_QNAME_MAX 2048     /* bytes kept of a qualified name */
-#define CG_EXTRACT_LANGS_MAX 32       /* registry entries with a query slot */
-#define CG_EXTRACT_PRED_TEXT_MAX 4096 /* bytes of a node's text a #match? sees */
-#define CG_EXTRACT_MATCH_LIMIT 4096   /* in-progress matches of a query cursor */
-#define CG_EXTRACT_RAW_SLACK 1024     /* raw matches kept beyond 2x the limit */
-#define CG_EXTRACT_LINE_SCAN 4096     /* bytes scanned back to see if a comment trails code */
-#define CG_EXTRACT_ANYOF_MAX 256      /* strings in one #any-of? */
-#define CG_EXTRACT_BODY_SCAN 512      /* nodes looked at to find a definition's body */
+#define CG_EXTRACT_NAME_MAX 512            /* bytes kept of a name or a scope */
+#define CG_EXTRACT_QNAME_MAX 2048          /* bytes kept of a qualified name */
+#define CG_EXTRACT_LANGS_MAX 32            /* registry entries with a query slot */
+#define CG_EXTRACT_PRED_TEXT_MAX 4096      /* bytes of a node's text a #match? sees */
+#define CG_EXTRACT_MATCH_LIMIT 4096        /* in-progress matches of a query cursor */
+#define CG_EXTRACT_RAW_SLACK 1024          /* raw matches kept beyond 2x the limit */
+#define CG_EXTRACT_LINE_SCAN 4096          /* bytes scanned back to see if a comment trails code */
+#define CG_EXTRACT_ANYOF_MAX 256           /* strings in one #any-of? */
+#define CG_EXTRACT_BODY_SCAN 512           /* nodes looked at to find a definition's body */
+#define CG_EXTRACT_SCRATCH_KEEP (1u << 20) /* a thread's scratch above this is freed */
+/* Source bytes of a doc comment cleaned at most, for a doc cut at `max` bytes. */
+#define CG_EXTRACT_DOC_SCAN(max) (4 * (size_t)(max) + 1024)
 
 _Static_assert(CG_EXTRACT_NAME_MAX < CG_EXTRACT_QNAME_MAX, "a name fits a qualified name");
 
@@ -879,11 +882,12 @@ static uint32_t str_add(cg_extract *out, const char *s, size_t n)
 /* s[0, n) with white-space runs collapsed to one space and trimmed, cut at max. */
 static uint32_t str_add_collapsed(ectx *x, const char *s, size_t n, size_t max)
 {
-    if (scratch_reserve(x->t, n + 1) < 0) return 0;
+    /* The output stops one byte past max: enough to cut at a character boundary. */
+    if (scratch_reserve(x->t, CG_MIN(n, max + 2) + 1) < 0) return 0;
     char *o = x->t->scratch;
     size_t k = 0;
     int sp = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && k <= max; i++) {
         char c = s[i];
         if (is_space(c) || c == '\n') {
             sp = k > 0;
@@ -899,10 +903,10 @@ static uint32_t str_add_collapsed(ectx *x, const char *s, size_t n, size_t max)
 /* s[0, n) without any white space, cut at max. */
 static uint32_t str_add_squeezed(ectx *x, const char *s, size_t n, size_t max)
 {
-    if (scratch_reserve(x->t, n + 1) < 0) return 0;
+    if (scratch_reserve(x->t, CG_MIN(n, max + 1) + 1) < 0) return 0;
     char *o = x->t->scratch;
     size_t k = 0;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n && k <= max; i++)
         if (!is_space(s[i]) && s[i] != '\n') o[k++] = s[i];
     return str_add(x->out, o, utf8_cut(o, k, max));
 }
@@ -1006,7 +1010,7 @@ static int docstring_inner(const char *s, size_t n, size_t *a, size_t *b)
 static uint32_t doc_add(ectx *x, uint32_t a, uint32_t b, size_t max)
 {
     const char *s = x->src + a;
-    size_t n = b - a, ia, ib, k;
+    size_t n = CG_MIN((size_t)(b - a), CG_EXTRACT_DOC_SCAN(max)), ia, ib, k;
     if (max == 0 || n == 0 || scratch_reserve(x->t, 2 * n + 2) < 0) return 0;
     char *mid = x->t->scratch, *o = x->t->scratch + n + 1;
     if (docstring_inner(s, n, &ia, &ib)) {
@@ -1449,6 +1453,11 @@ int cg_extract_file(const cg_lang *lang, const char *src, size_t len, const cg_e
     rc = build_entities(&x);
     if (rc == 0) rc = build_refs(&x);
     ts_tree_delete(tree);
+    if (t->cap_scratch > CG_EXTRACT_SCRATCH_KEEP) { /* do not pin a huge file's scratch */
+        free(t->scratch);
+        t->scratch = NULL;
+        t->cap_scratch = 0;
+    }
     if (rc == 0 && !cg_buf_ok(&out->strings)) rc = CG_ENOMEM;
     if (rc < 0) {
         out->n_entities = out->n_refs = 0;

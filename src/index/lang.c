@@ -10,6 +10,7 @@
  * of the word after `env` (flags such as `env -S` are skipped); a trailing version
  * ("python3.11") is matched by trying the name without it.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "codegraph/base.h"
@@ -105,7 +106,9 @@ static const struct {
     {"Gemfile", "ruby"},
 };
 
-static void fill_lengths(void)
+static pthread_once_t lengths_once = PTHREAD_ONCE_INIT;
+
+static void lengths_init(void)
 {
     static const unsigned long *const lens[CG_LANG_COUNT] = {
         &cg_query_rust_len,       &cg_query_python_len, &cg_query_javascript_len,
@@ -115,9 +118,13 @@ static void fill_lengths(void)
         &cg_query_ruby_len,       &cg_query_swift_len,  &cg_query_scala_len,
         &cg_query_dart_len,
     };
-    /* Idempotent and always the same values, so a benign race between threads. */
-    for (int i = 0; i < CG_LANG_COUNT; i++)
-        __atomic_store_n(&langs[i].query_len, (size_t)*lens[i], __ATOMIC_RELAXED);
+    for (int i = 0; i < CG_LANG_COUNT; i++) langs[i].query_len = (size_t)*lens[i];
+}
+
+/* query_len is filled once, before any entry is handed out. */
+static void fill_lengths(void)
+{
+    pthread_once(&lengths_once, lengths_init);
 }
 
 const cg_lang *cg_lang_all(int *n)

@@ -26,6 +26,7 @@
 #include "codegraph/index.h"
 #include "codegraph/lang.h"
 #include "codegraph/log.h"
+#include "codegraph/metrics.h"
 #include "codegraph/walk.h"
 
 #define INDEX_WORKERS_MAX 64 /* worker jobs per index job */
@@ -62,6 +63,21 @@ struct cg_index_job {
     cg_index_done_fn done_fn;
     void *done_ud;
 };
+
+static cg_index_metrics index_metrics;
+static _Atomic int index_metrics_on;
+
+void cg_index_metrics_install(const cg_index_metrics *im)
+{
+    if (im) index_metrics = *im;
+    atomic_store(&index_metrics_on, im != NULL);
+}
+
+static void metric_add(int id, uint64_t v)
+{
+    if (atomic_load_explicit(&index_metrics_on, memory_order_relaxed) && id >= 0)
+        cg_metrics_add(index_metrics.m, index_metrics.shard, id, v);
+}
 
 static void job_error(cg_index_job *j, const char *fmt, const char *a, const char *b)
 {
@@ -134,6 +150,8 @@ static int file_store(cg_index_job *j, const char *rel, const cg_buf *buf, uint6
     if (rc == 0) {
         atomic_fetch_add(&j->entities, (uint64_t)x->n_entities);
         atomic_fetch_add(&j->bytes, buf->len);
+        metric_add(index_metrics.entities, (uint64_t)x->n_entities);
+        metric_add(index_metrics.bytes, buf->len);
     }
     return rc;
 }
@@ -145,8 +163,10 @@ static void file_process(cg_index_job *j, const char *rel, cg_buf *buf, cg_extra
     if (rc != 0 || info.decision != CG_WALK_INDEX) {
         if (rc == 0 && info.decision != CG_WALK_SKIP_UNREADABLE) {
             atomic_fetch_add(&j->skipped, 1);
+            metric_add(index_metrics.files[CG_INDEX_OUT_SKIPPED], 1);
         } else {
             atomic_fetch_add(&j->failed, 1);
+            metric_add(index_metrics.files[CG_INDEX_OUT_FAILED], 1);
             job_error(j, "%s: cannot read: %s", rel, cg_err_str(rc ? rc : info.err));
         }
         file_forget(j, rel);
@@ -156,13 +176,16 @@ static void file_process(cg_index_job *j, const char *rel, cg_buf *buf, cg_extra
     cg_graph_file_info fi;
     if (cg_graph_file_get(j->g, j->project, rel, &fi) == 0 && fi.hash == hash) {
         atomic_fetch_add(&j->unchanged, 1);
+        metric_add(index_metrics.files[CG_INDEX_OUT_UNCHANGED], 1);
         return;
     }
     rc = file_store(j, rel, buf, hash, &info, x);
     if (rc == 0) {
         atomic_fetch_add(&j->indexed, 1);
+        metric_add(index_metrics.files[CG_INDEX_OUT_INDEXED], 1);
     } else {
         atomic_fetch_add(&j->failed, 1);
+        metric_add(index_metrics.files[CG_INDEX_OUT_FAILED], 1);
         job_error(j, "%s: %s", rel, cg_err_str(rc));
     }
 }
@@ -199,6 +222,8 @@ static void job_final(cg_index_job *j, int state)
     if (cg_graph_job_put(j->g, &j->rec) != 0)
         cg_log_error("index", "cannot store the job record", "project", j->root);
     j->end_ns = cg_time_mono_ns();
+    metric_add(index_metrics.jobs[state], 1);
+    metric_add(index_metrics.files[CG_INDEX_OUT_DELETED], atomic_load(&j->deleted));
     atomic_store(&j->state, state);
     pthread_cond_broadcast(&j->cv);
     pthread_mutex_unlock(&j->mu);

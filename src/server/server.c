@@ -116,6 +116,26 @@ static double gauge_ready(void *ud)
     return atomic_load(&((cg_server *)ud)->state) == CG_SERVER_SERVING;
 }
 
+static void metrics_index_register(cg_server *s)
+{
+    static const char *const outcomes[] = {"indexed", "unchanged", "skipped", "failed",
+                                           "deleted"};
+    static const char *const states[] = {"queued", "running", "done", "failed", "cancelled"};
+    cg_index_metrics im = {.m = s->metrics, .shard = s->n_reactors};
+    for (int i = 0; i < CG_INDEX_OUT_COUNT; i++)
+        im.files[i] = cg_metrics_counter(s->metrics, "codegraph_index_files_total",
+                                         "Files seen by index jobs, by outcome", "outcome",
+                                         outcomes[i]);
+    for (int i = 0; i < CG_JOB_STATE_COUNT; i++)
+        im.jobs[i] = cg_metrics_counter(s->metrics, "codegraph_index_jobs_total",
+                                        "Index jobs finished, by final state", "state", states[i]);
+    im.entities = cg_metrics_counter(s->metrics, "codegraph_index_entities_total",
+                                     "Entities stored by index jobs", NULL, NULL);
+    im.bytes = cg_metrics_counter(s->metrics, "codegraph_index_bytes_total",
+                                  "Bytes of source parsed by index jobs", NULL, NULL);
+    cg_index_metrics_install(&im);
+}
+
 static int metrics_build(cg_server *s)
 {
     const char *names[CG_ROUTES_MAX + 1];
@@ -139,6 +159,7 @@ static int metrics_build(cg_server *s)
         m, "codegraph_http_errors_total", "Requests rejected before routing", "kind", "framing");
     s->metric_timeouts = cg_metrics_counter(m, "codegraph_http_errors_total",
                                             "Requests rejected before routing", "kind", "timeout");
+    metrics_index_register(s);
     return 0;
 }
 
@@ -232,6 +253,7 @@ double cg_server_uptime_s(const cg_server *s)
 void cg_server_destroy(cg_server *s)
 {
     if (!s) return;
+    cg_index_metrics_install(NULL);
     pthread_mutex_lock(&s->jobs_mu);
     for (int i = 0; i < s->n_jobs; i++) cg_index_cancel(s->jobs[i]);
     pthread_mutex_unlock(&s->jobs_mu);

@@ -563,7 +563,8 @@ CG_TEST(java_c_cpp_docs_and_signatures)
     CG_CHECK_STR(doc_of(&x, "Inventory.Inventory"), "Make an empty inventory.");
     CG_CHECK_STR(sig_of(&x, "Inventory.price"), "@Override public double price()");
     CG_CHECK_EQ_INT(extract_path("tests/fixtures/c/list.c", NULL, &x), 0);
-    CG_CHECK_STR(doc_of(&x, "list_new"), "Make an empty list.\nThe caller frees it with list_free().");
+    CG_CHECK_STR(doc_of(&x, "list_new"),
+                 "Make an empty list.\nThe caller frees it with list_free().");
     CG_CHECK_STR(doc_of(&x, "node"), "One element.");
     CG_CHECK_STR(doc_of(&x, "list_t"), "The list.");
     CG_CHECK_STR(doc_of(&x, "list_push"), "");
