@@ -125,12 +125,12 @@ typedef enum cg_graph_project_state {
 
 typedef struct cg_graph_project {
     uint32_t id;
-    int state;                         /**< cg_graph_project_state */
-    uint64_t generation;               /**< published generation; 0 before the first job */
-    int64_t created_s, indexed_s;      /**< creation, last publish (0 = never) */
-    uint64_t last_job;                 /**< id of the newest job (0 = none) */
+    int state;                    /**< cg_graph_project_state */
+    uint64_t generation;          /**< published generation; 0 before the first job */
+    int64_t created_s, indexed_s; /**< creation, last publish (0 = never) */
+    uint64_t last_job;            /**< id of the newest job (0 = none) */
     char name[CG_GRAPH_NAME_MAX + 1];
-    char root[CG_GRAPH_PATH_MAX + 1];  /**< absolute path of the project root */
+    char root[CG_GRAPH_PATH_MAX + 1]; /**< absolute path of the project root */
 } cg_graph_project;
 
 /**
@@ -166,7 +166,7 @@ typedef struct cg_graph_file_meta {
     uint64_t hash;        /**< cg_graph_hash of the content */
     uint64_t size;        /**< bytes */
     int64_t mtime_ns;
-    uint32_t lines;       /**< line count (0 = use the last entity's end line) */
+    uint32_t lines; /**< line count (0 = use the last entity's end line) */
 } cg_graph_file_meta;
 
 #define CG_GRAPH_FILE_DIRTY 1u     /**< references not (re)resolved since the last put */
@@ -176,12 +176,12 @@ typedef struct cg_graph_file_meta {
 typedef struct cg_graph_file_info {
     uint64_t uid, hash, size;
     int64_t mtime_ns;
-    uint64_t generation;   /**< the project generation that first includes this version */
-    uint32_t flags;        /**< CG_GRAPH_FILE_* */
+    uint64_t generation; /**< the project generation that first includes this version */
+    uint32_t flags;      /**< CG_GRAPH_FILE_* */
     uint32_t lines, error_nodes;
-    uint32_t entities;     /**< excluding the file node */
-    uint32_t refs;         /**< references as extracted */
-    uint32_t unresolved;   /**< references left unresolved (valid when not DIRTY) */
+    uint32_t entities;   /**< excluding the file node */
+    uint32_t refs;       /**< references as extracted */
+    uint32_t unresolved; /**< references left unresolved (valid when not DIRTY) */
     uint32_t by_kind[CG_GRAPH_KIND_COUNT];
     uint32_t edges[CG_EDGE_COUNT]; /**< out-edges by kind (valid when not DIRTY) */
     char language[16];
@@ -240,8 +240,7 @@ int cg_graph_resolve_file(cg_graph *g, uint32_t project, uint64_t file_uid,
  * references resolved by name to an entity of that name. *uids (malloc-ed, caller frees)
  * gets every dirty file; *n their count. With CG_GRAPH_RESOLVE_ALL every file is listed.
  */
-int cg_graph_resolve_pending(cg_graph *g, uint32_t project, int flags, uint64_t **uids,
-                             size_t *n);
+int cg_graph_resolve_pending(cg_graph *g, uint32_t project, int flags, uint64_t **uids, size_t *n);
 /** cg_graph_resolve_pending then cg_graph_resolve_file for each file, on this thread. */
 int cg_graph_resolve_project(cg_graph *g, uint32_t project, int flags, cg_graph_resolve_stats *st);
 
@@ -259,8 +258,8 @@ typedef enum cg_graph_job_state {
 typedef struct cg_graph_job {
     uint64_t id;
     uint32_t project;
-    int state;         /**< cg_graph_job_state */
-    char kind[16];     /**< "index", "reindex", "delete" */
+    int state;     /**< cg_graph_job_state */
+    char kind[16]; /**< "index", "reindex", "delete" */
     uint64_t files_total, files_done, files_skipped, files_failed, files_deleted;
     uint64_t entities, edges;
     int64_t created_s, started_s, finished_s;
@@ -307,9 +306,9 @@ int cg_graph_entity_project(cg_graph *g, uint64_t id, uint32_t *project);
 /** What answers carry per entity (CONTRACT.md): strings live in the result. */
 typedef struct cg_graph_entity {
     uint64_t id;
-    uint64_t parent;      /**< 0 for top-level entities and file nodes */
+    uint64_t parent; /**< 0 for top-level entities and file nodes */
     uint32_t project;
-    int kind;             /**< cg_entity_kind or CG_GRAPH_KIND_FILE */
+    int kind; /**< cg_entity_kind or CG_GRAPH_KIND_FILE */
     const char *name, *qualified_name, *signature, *doc;
     const char *language; /**< "" when unknown */
     const char *path;     /**< relative to the project root */
@@ -318,13 +317,13 @@ typedef struct cg_graph_entity {
 
 typedef struct cg_graph_hit {
     cg_graph_entity entity;
-    double score;          /**< symbol search: 0..1, higher is better */
-    int depth;             /**< traversals: distance from the start (path: position) */
-    uint64_t via;          /**< traversals: the node it was reached from (0 = start) */
-    int edge_kind;         /**< traversals / references: the edge kind, else -1 */
-    int resolution;        /**< … and how it was resolved, else -1 */
-    uint32_t line, col;    /**< references: first site (1-based line, 0-based column) */
-    uint32_t count;        /**< references: sites collapsed into this edge */
+    double score;       /**< symbol search: 0..1, higher is better */
+    int depth;          /**< traversals: distance from the start (path: position) */
+    uint64_t via;       /**< traversals: the node it was reached from (0 = start) */
+    int edge_kind;      /**< traversals / references: the edge kind, else -1 */
+    int resolution;     /**< … and how it was resolved, else -1 */
+    uint32_t line, col; /**< references: first site (1-based line, 0-based column) */
+    uint32_t count;     /**< references: sites collapsed into this edge */
 } cg_graph_hit;
 
 /** Paging in: limit 0 = CG_GRAPH_LIMIT_DEFAULT, above CG_GRAPH_LIMIT_MAX = the max. */
@@ -344,8 +343,8 @@ typedef struct cg_graph_result {
     uint64_t total;
     uint64_t next_offset; /**< offset of the next page; 0 when this is the last */
     int truncated, bounded;
-    uint64_t generation;  /**< the project generation the answer was read at */
-    void *mem_;           /**< private: owns hits and strings */
+    uint64_t generation; /**< the project generation the answer was read at */
+    void *mem_;          /**< private: owns hits and strings */
 } cg_graph_result;
 
 void cg_graph_result_init(cg_graph_result *r);
@@ -372,10 +371,10 @@ typedef struct cg_graph_symbol_query {
 int cg_graph_symbols(cg_graph_view *v, const cg_graph_symbol_query *q, cg_graph_result *out);
 
 typedef struct cg_graph_traverse {
-    uint64_t id;        /**< the start entity */
-    int depth;          /**< 0 = CG_GRAPH_DEPTH_DEFAULT, clamped to CG_GRAPH_DEPTH_MAX */
-    int max_nodes;      /**< 0 = CG_GRAPH_NODES_DEFAULT, clamped to CG_GRAPH_NODES_MAX */
-    uint32_t edges;     /**< CG_EDGE_BIT mask, 0 = calls only */
+    uint64_t id;    /**< the start entity */
+    int depth;      /**< 0 = CG_GRAPH_DEPTH_DEFAULT, clamped to CG_GRAPH_DEPTH_MAX */
+    int max_nodes;  /**< 0 = CG_GRAPH_NODES_DEFAULT, clamped to CG_GRAPH_NODES_MAX */
+    uint32_t edges; /**< CG_EDGE_BIT mask, 0 = calls only */
     cg_graph_page page;
 } cg_graph_traverse;
 

@@ -511,10 +511,18 @@ int gr_dec_project(const void *p, size_t n, cg_graph_project *out)
 
 void gr_enc_job(cg_buf *b, const cg_graph_job *j)
 {
-    const uint64_t v[] = {j->files_total,         j->files_done,          j->files_skipped,
-                          j->files_failed,        j->files_deleted,       j->entities,
-                          j->edges,               (uint64_t)j->created_s, (uint64_t)j->started_s,
-                          (uint64_t)j->finished_s, j->generation,         j->n_errors};
+    const uint64_t v[] = {j->files_total,
+                          j->files_done,
+                          j->files_skipped,
+                          j->files_failed,
+                          j->files_deleted,
+                          j->entities,
+                          j->edges,
+                          (uint64_t)j->created_s,
+                          (uint64_t)j->started_s,
+                          (uint64_t)j->finished_s,
+                          j->generation,
+                          j->n_errors};
     int n = CG_MIN(j->n_msgs, CG_GRAPH_JOB_ERRORS_MAX);
 
     gr_put_u8(b, GR_REC_VERSION);
@@ -607,8 +615,8 @@ int gr_dec_refs(const void *p, size_t n, gr_ref **out, uint32_t *count)
 /* ---- languages (codes are on disk: append only) ---- */
 
 static const char *const gr_langs[] = {
-    "",     "rust",   "python", "javascript", "typescript", "go",    "java",  "cpp",
-    "c",    "csharp", "kotlin", "php",        "ruby",       "swift", "scala", "dart",
+    "",  "rust",   "python", "javascript", "typescript", "go",    "java",  "cpp",
+    "c", "csharp", "kotlin", "php",        "ruby",       "swift", "scala", "dart",
 };
 
 int gr_lang_code(const char *name)

@@ -66,8 +66,8 @@ static int gr_last_id(cg_graph *g, cg_store_cf cf, int tag, int width, uint64_t 
     uint8_t lo[1] = {(uint8_t)tag}, hi[1] = {(uint8_t)(tag + 1)};
     cg_store_iter *it = NULL;
     int off = tag >= 0 ? 1 : 0;
-    int rc = cg_store_iter_create(g->s, NULL, cf, tag >= 0 ? lo : NULL, 1,
-                                  tag >= 0 ? hi : NULL, 1, &it);
+    int rc =
+        cg_store_iter_create(g->s, NULL, cf, tag >= 0 ? lo : NULL, 1, tag >= 0 ? hi : NULL, 1, &it);
 
     *next = 0;
     if (rc) return rc;
@@ -245,8 +245,7 @@ static void gr_project_batch(cg_store_batch *b, const cg_graph_project *p, int n
 static int gr_project_valid(const char *name, const char *root)
 {
     size_t nl = name ? strlen(name) : 0, rl = root ? strlen(root) : 0;
-    return nl > 0 && nl <= CG_GRAPH_NAME_MAX && rl > 0 && rl <= CG_GRAPH_PATH_MAX &&
-           root[0] == '/';
+    return nl > 0 && nl <= CG_GRAPH_NAME_MAX && rl > 0 && rl <= CG_GRAPH_PATH_MAX && root[0] == '/';
 }
 
 int cg_graph_project_create(cg_graph *g, const char *name, const char *root, uint32_t *id)
@@ -359,7 +358,8 @@ static int gr_project_drop_files(cg_graph *g, uint32_t id)
         if ((rc = gr_dec_file(v, vl, &fi))) break;
         gr_k_entity(&a, GR_ID(fi.uid, 0));
         gr_k_entity(&z, GR_ID(fi.uid + 1, 0));
-        for (size_t i = 0; i < CG_ARRAY_LEN(cfs) && !rc; i++) rc = gr_delete_span(g, cfs[i], &a, &z);
+        for (size_t i = 0; i < CG_ARRAY_LEN(cfs) && !rc; i++)
+            rc = gr_delete_span(g, cfs[i], &a, &z);
         gr_k_uid(&a, GR_TAG_FILE_UID, fi.uid);
         gr_k_uid(&z, GR_TAG_FILE_REFS, fi.uid + 1);
         if (!rc) rc = gr_delete_span(g, CG_STORE_CF_FILES, &a, &z);

@@ -13,8 +13,8 @@
 
 #define GR_META_HWM_JOB "graph.hwm.job"
 
-static const char *const gr_job_states[CG_JOB_STATE_COUNT] = {"queued", "running", "done",
-                                                              "failed", "cancelled"};
+static const char *const gr_job_states[CG_JOB_STATE_COUNT] = {"queued", "running", "done", "failed",
+                                                              "cancelled"};
 
 const char *cg_graph_job_state_name(int state)
 {
@@ -48,8 +48,7 @@ static int gr_job_prune(cg_graph *g)
     for (cg_store_iter_first(it); cg_store_iter_valid(it); cg_store_iter_next(it)) n++;
     extra = n - CG_GRAPH_JOBS_KEEP;
     if (extra > 0 && !(b = cg_store_batch_create(g->s))) rc = CG_ENOMEM;
-    for (gr_iter_first(it); !rc && extra > 0 && cg_store_iter_valid(it);
-         cg_store_iter_next(it)) {
+    for (gr_iter_first(it); !rc && extra > 0 && cg_store_iter_valid(it); cg_store_iter_next(it)) {
         size_t kl, vl;
         const void *k = cg_store_iter_key(it, &kl);
         const void *v = cg_store_iter_value(it, &vl);

@@ -60,8 +60,11 @@ static int gr_fload_entities(cg_graph *g, gr_fload *f)
             f->c.ents = n;
         }
         gr_fent *fe = &f->c.ents[f->c.n_ents++];
-        *fe = (gr_fent){.id = e.id, .local = GR_LOCAL(e.id), .parent_local = e.parent_local,
-                        .kind = e.kind, .name = gr_arena_strdup(&f->arena, e.name),
+        *fe = (gr_fent){.id = e.id,
+                        .local = GR_LOCAL(e.id),
+                        .parent_local = e.parent_local,
+                        .kind = e.kind,
+                        .name = gr_arena_strdup(&f->arena, e.name),
                         .qname = gr_arena_strdup(&f->arena, e.qname)};
         if (!fe->name || !fe->qname) rc = CG_ENOMEM;
     }
@@ -92,8 +95,10 @@ static int gr_fload_open(cg_graph *g, uint32_t project, uint64_t uid, gr_fload *
     if ((rc = gr_dec_file(f->val.data, f->val.len, &f->fi))) return rc;
     gr_k_uid(&k, GR_TAG_FILE_REFS, uid);
     rc = gr_get(g, NULL, CG_STORE_CF_FILES, &k, &f->refs_buf);
-    if (rc >= 0) rc = gr_dec_refs(f->refs_buf.data, f->refs_buf.len, &f->c.refs, &f->c.n_refs);
-    else if (rc == CG_ENOTFOUND) rc = 0;
+    if (rc >= 0)
+        rc = gr_dec_refs(f->refs_buf.data, f->refs_buf.len, &f->c.refs, &f->c.n_refs);
+    else if (rc == CG_ENOTFOUND)
+        rc = 0;
     return rc ? rc : gr_fload_entities(g, f);
 }
 
@@ -299,8 +304,7 @@ static int gr_collect_dirty(void *ctx, const uint8_t *k, size_t kl, const void *
     return 0;
 }
 
-int cg_graph_resolve_pending(cg_graph *g, uint32_t project, int flags, uint64_t **uids,
-                             size_t *n)
+int cg_graph_resolve_pending(cg_graph *g, uint32_t project, int flags, uint64_t **uids, size_t *n)
 {
     gr_marks m = {.g = g, .project = project};
     gr_uids u = {0};

@@ -50,8 +50,8 @@ void gr_q_end(gr_q *q)
 int gr_q_page(gr_q *q, const cg_graph_page *page, uint64_t total, int bounded, uint64_t *first)
 {
     cg_graph_result *r = q->out;
-    uint64_t limit = page && page->limit ? CG_MIN(page->limit, CG_GRAPH_LIMIT_MAX)
-                                         : CG_GRAPH_LIMIT_DEFAULT;
+    uint64_t limit =
+        page && page->limit ? CG_MIN(page->limit, CG_GRAPH_LIMIT_MAX) : CG_GRAPH_LIMIT_DEFAULT;
     uint64_t off = page ? page->offset : 0;
     uint64_t n = off < total ? CG_MIN(limit, total - off) : 0;
 
@@ -91,7 +91,8 @@ static const char *gr_q_path(gr_q *q, uint64_t uid)
         q->pathv = n;
         q->cap_paths = cap;
     }
-    if (gr_idmap_put(&q->path_ix, uid, (uint64_t)q->n_paths + 1) == 0) q->pathv[q->n_paths++] = copy;
+    if (gr_idmap_put(&q->path_ix, uid, (uint64_t)q->n_paths + 1) == 0)
+        q->pathv[q->n_paths++] = copy;
     return copy;
 }
 
@@ -213,8 +214,8 @@ static int gr_sym_scan(gr_q *q, gr_sym *s, int *bounded)
     if (s->q->match == CG_MATCH_EXACT) gr_key_u8(&pre, 0);
     hi = pre;
     gr_key_prefix_end(&hi);
-    rc = cg_store_iter_create(q->v->g->s, q->snap, CG_STORE_CF_NAMES, pre.b, pre.n, hi.b, hi.n,
-                              &it);
+    rc =
+        cg_store_iter_create(q->v->g->s, q->snap, CG_STORE_CF_NAMES, pre.b, pre.n, hi.b, hi.n, &it);
     for (gr_iter_first(it); !rc && cg_store_iter_valid(it); cg_store_iter_next(it)) {
         size_t kl, vl;
         const uint8_t *k = cg_store_iter_key(it, &kl);
@@ -261,8 +262,7 @@ int cg_graph_symbols(cg_graph_view *v, const cg_graph_symbol_query *sq, cg_graph
     s.lang = sq->language && *sq->language ? gr_lang_code(sq->language) : -1;
     if (s.lang == 0) goto page; /* a language we do not know has no symbols */
     if ((rc = gr_sym_scan(&q, &s, &bounded))) goto fail;
-    if (sq->match == CG_MATCH_FUZZY)
-        qsort_r(s.m, s.n, sizeof(*s.m), gr_match_cmp, s.names.data);
+    if (sq->match == CG_MATCH_FUZZY) qsort_r(s.m, s.n, sizeof(*s.m), gr_match_cmp, s.names.data);
 page:
     if ((rc = gr_q_page(&q, &sq->page, s.n, bounded, &first))) goto fail;
     for (int i = 0; i < out->n && !rc; i++) {
@@ -395,9 +395,9 @@ static int gr_stats_scan(cg_graph_view *v, gr_key *pre, cg_graph_stats *st, int 
     int rc;
 
     gr_key_prefix_end(&hi);
-    rc = cg_store_iter_create(v->g->s, gr_view_snap(v), dirty ? CG_STORE_CF_UNRESOLVED
-                                                              : CG_STORE_CF_FILES,
-                              pre->b, pre->n, hi.b, hi.n, &it);
+    rc = cg_store_iter_create(v->g->s, gr_view_snap(v),
+                              dirty ? CG_STORE_CF_UNRESOLVED : CG_STORE_CF_FILES, pre->b, pre->n,
+                              hi.b, hi.n, &it);
     for (gr_iter_first(it); !rc && cg_store_iter_valid(it); cg_store_iter_next(it)) {
         size_t vl;
         const void *val = cg_store_iter_value(it, &vl);

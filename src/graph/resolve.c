@@ -59,11 +59,11 @@ typedef struct gr_cand {
 /* Resolution state for one file. */
 typedef struct gr_rctx {
     gr_fctx *c;
-    int *by_name;        /* indices of c->ents sorted by (name, id) */
-    gr_idmap local_ix;   /* local id → index + 1 */
+    int *by_name;      /* indices of c->ents sorted by (name, id) */
+    gr_idmap local_ix; /* local id → index + 1 */
     gr_segs *imports;
     int n_imports;
-    gr_idmap path_ix;    /* file uid → index + 1 into paths */
+    gr_idmap path_ix; /* file uid → index + 1 into paths */
     char **paths;
     int n_paths, cap_paths;
     gr_arena arena;
@@ -154,8 +154,10 @@ static void gr_name_range(const gr_rctx *r, const char *s, int *lo, int *hi)
     int a = 0, b = r->c->n_ents;
     while (a < b) {
         int m = (a + b) / 2;
-        if (strcmp(r->c->ents[r->by_name[m]].name, s) < 0) a = m + 1;
-        else b = m;
+        if (strcmp(r->c->ents[r->by_name[m]].name, s) < 0)
+            a = m + 1;
+        else
+            b = m;
     }
     *lo = a;
     for (b = a; b < r->c->n_ents && strcmp(r->c->ents[r->by_name[b]].name, s) == 0;) b++;
@@ -332,11 +334,9 @@ static int gr_import_reaches(const gr_segs *imp, const gr_segs *fs, const gr_can
     const char *last = imp->s[imp->n - 1];
     char top[256];
 
-    if (gr_names_module(imp->s, imp->n, fs))
-        return !qual || strcmp(sg->s[sg->n - 2], last) == 0;
+    if (gr_names_module(imp->s, imp->n, fs)) return !qual || strcmp(sg->s[sg->n - 2], last) == 0;
     snprintf(top, sizeof(top), "%.*s", (int)strcspn(c->qname, "."), c->qname);
-    if (imp->n < 2 || (strcmp(last, gr_ref_simple(sg)) != 0 && strcmp(last, top) != 0))
-        return 0;
+    if (imp->n < 2 || (strcmp(last, gr_ref_simple(sg)) != 0 && strcmp(last, top) != 0)) return 0;
     if (!gr_names_module(imp->s, imp->n - 1, fs)) return 0;
     return !qual || strcmp(sg->s[0], last) == 0;
 }
@@ -363,9 +363,12 @@ static int gr_score(const gr_rctx *r, const gr_cand *c, const gr_segs *sg)
         gr_segs_join(sg, 0, sg->n, qs, sizeof(qs));
         gr_qname_parent(c->qname, parent, sizeof(parent));
         gr_path_stem(stem, sizeof(stem), c->path);
-        if (gr_qname_ends(c->qname, qs)) s += 8;
-        else if (strcmp(parent, q) == 0 || strcmp(stem, q) == 0) s += 4;
-        else return -1;
+        if (gr_qname_ends(c->qname, qs))
+            s += 8;
+        else if (strcmp(parent, q) == 0 || strcmp(stem, q) == 0)
+            s += 4;
+        else
+            return -1;
     }
     if (c->lang == r->c->lang) s += 2;
     if (sg->receiver && c->kind == CG_KIND_METHOD) s += 2;
@@ -394,8 +397,8 @@ static int gr_pick(gr_rctx *r, int need_reach, int ties_ok)
     return tie && !ties_ok ? -2 : best;
 }
 
-/* Rules 2 and 3 over loaded candidates. */
-static int gr_layer_project(gr_rctx *r, const gr_segs *sg, uint64_t *dst, int *res)
+/* Rules 2 and 3 over loaded candidates: 1 and *dst, *res; or 0 and *reason. */
+static int gr_layer_project(gr_rctx *r, const gr_segs *sg, uint64_t *dst, int *res, int *reason)
 {
     gr_segs fs;
     int any_reach = 0, i, same_lang = -1, n_same = 0;
@@ -414,14 +417,17 @@ static int gr_layer_project(gr_rctx *r, const gr_segs *sg, uint64_t *dst, int *r
     if (any_reach && (i = gr_pick(r, 1, 1)) >= 0) {
         *dst = r->cands[i].id;
         *res = CG_RES_IMPORT;
-        return 0;
+        return 1;
     }
     i = gr_pick(r, 0, 0);
     if (i == -1 && sg->n > 1 && !sg->receiver && n_same == 1 && !r->more_cands) i = same_lang;
-    if (i < 0) return i == -2 || r->n_cands > 0 ? GR_UNRES_AMBIGUOUS : GR_UNRES_NOT_FOUND;
+    if (i < 0) {
+        *reason = i == -2 || r->n_cands > 0 ? GR_UNRES_AMBIGUOUS : GR_UNRES_NOT_FOUND;
+        return 0;
+    }
     *dst = r->cands[i].id;
     *res = CG_RES_NAME;
-    return 0;
+    return 1;
 }
 
 /* An import reference: the symbol it names, else the module file it names. */
@@ -437,8 +443,8 @@ static int gr_layer_import(gr_rctx *r, const gr_ref *ref, const gr_segs *sg, uin
         for (i = 0; i < r->n_cands; i++) {
             gr_cand *c = &r->cands[i];
             gr_segs_path(&fs, c->path);
-            c->reach = pass == 0 ? gr_names_module(sg->s, n, &fs)
-                                 : gr_suffix_match(sg->s, n, fs.s, fs.n);
+            c->reach =
+                pass == 0 ? gr_names_module(sg->s, n, &fs) : gr_suffix_match(sg->s, n, fs.s, fs.n);
             c->score = c->lang == r->c->lang ? 2 : 0;
         }
         if ((i = gr_pick(r, 1, 1)) >= 0) {
@@ -450,8 +456,8 @@ static int gr_layer_import(gr_rctx *r, const gr_ref *ref, const gr_segs *sg, uin
 }
 
 /* Resolve one reference: 1 and *dst, *res, or 0 with *reason (unresolved), or an error. */
-static int gr_resolve_one(gr_rctx *r, const gr_ref *ref, const gr_segs *sg, uint64_t *dst,
-                          int *res, int *reason)
+static int gr_resolve_one(gr_rctx *r, const gr_ref *ref, const gr_segs *sg, uint64_t *dst, int *res,
+                          int *reason)
 {
     int rc;
 
@@ -466,10 +472,7 @@ static int gr_resolve_one(gr_rctx *r, const gr_ref *ref, const gr_segs *sg, uint
         return 1;
     }
     if ((rc = gr_load_cands(r, gr_ref_simple(sg), ref->kind, -1)) != 0) return rc;
-    rc = gr_layer_project(r, sg, dst, res);
-    if (rc == 0) return 1;
-    *reason = rc;
-    return 0;
+    return gr_layer_project(r, sg, dst, res, reason);
 }
 
 static int gr_edge_cmp(const void *a, const void *b)
@@ -484,6 +487,7 @@ static int gr_edge_cmp(const void *a, const void *b)
 
 static int gr_resolved_add(gr_resolved *o, const gr_out_edge *e)
 {
+    CG_ASSERT(e->src != 0 && e->dst != 0 && e->kind > CG_EDGE_CONTAINS && e->kind < CG_EDGE_COUNT);
     if (o->n_edges == o->cap_edges) {
         int cap = o->cap_edges ? o->cap_edges * 2 : 64;
         gr_out_edge *n = realloc(o->edges, (size_t)cap * sizeof(*n));
@@ -519,8 +523,12 @@ static void gr_resolved_merge(gr_resolved *o)
 static void gr_unres_put(gr_rctx *r, cg_store_batch *b, const gr_ref *ref, uint32_t ord,
                          const gr_segs *sg, int reason)
 {
-    gr_unres u = {.kind = ref->kind, .reason = reason, .from_local = ref->from_local,
-                  .line = ref->line, .col = ref->col, .candidates = (uint32_t)r->n_cands,
+    gr_unres u = {.kind = ref->kind,
+                  .reason = reason,
+                  .from_local = ref->from_local,
+                  .line = ref->line,
+                  .col = ref->col,
+                  .candidates = (uint32_t)r->n_cands,
                   .name = ref->name};
     gr_key k;
 
@@ -545,9 +553,12 @@ int gr_resolve_refs(gr_fctx *c, cg_store_batch *b, gr_resolved *o, cg_graph_reso
         r.n_cands = 0;
         if ((rc = gr_resolve_one(&r, ref, &sg, &dst, &res, &reason)) < 0) break;
         if (rc == 1) {
-            gr_out_edge e = {.src = GR_ID(c->uid, ref->from_local), .dst = dst,
-                             .kind = gr_ref_edge_kind(ref->kind), .resolution = res,
-                             .line = ref->line, .col = ref->col};
+            gr_out_edge e = {.src = GR_ID(c->uid, ref->from_local),
+                             .dst = dst,
+                             .kind = gr_ref_edge_kind(ref->kind),
+                             .resolution = res,
+                             .line = ref->line,
+                             .col = ref->col};
             rc = gr_resolved_add(o, &e);
             if (st) st->by_res[res]++;
         } else {
@@ -576,8 +587,8 @@ void gr_resolved_write(const gr_resolved *r, cg_store_batch *b, cg_buf *tmp)
 
     for (int i = 0; i < r->n_edges; i++) {
         const gr_out_edge *e = &r->edges[i];
-        gr_edge ed = {.resolution = e->resolution, .count = e->count, .line = e->line,
-                      .col = e->col};
+        gr_edge ed = {
+            .resolution = e->resolution, .count = e->count, .line = e->line, .col = e->col};
         cg_buf_reset(tmp);
         gr_enc_edge(tmp, &ed);
         gr_k_edge(&k, e->src, e->kind, e->dst);

@@ -79,8 +79,7 @@ static int gr_walk_edges(gr_walk *w, size_t i, int kind)
 
     for (int b = 0; b < 8; b++) pre[b] = (uint8_t)(id >> (56 - 8 * b));
     pre[8] = (uint8_t)kind;
-    for (cg_store_iter_seek(w->it, pre, 9); cg_store_iter_valid(w->it);
-         cg_store_iter_next(w->it)) {
+    for (cg_store_iter_seek(w->it, pre, 9); cg_store_iter_valid(w->it); cg_store_iter_next(w->it)) {
         size_t kl, vl;
         const uint8_t *k = cg_store_iter_key(w->it, &kl);
         const void *v = cg_store_iter_value(w->it, &vl);
@@ -153,8 +152,8 @@ static int gr_neighbours(cg_graph_view *v, const cg_graph_traverse *t, cg_graph_
                          cg_store_cf cf)
 {
     int depth = t->depth > 0 ? CG_MIN(t->depth, CG_GRAPH_DEPTH_MAX) : CG_GRAPH_DEPTH_DEFAULT;
-    int nodes = t->max_nodes > 0 ? CG_MIN(t->max_nodes, CG_GRAPH_NODES_MAX)
-                                 : CG_GRAPH_NODES_DEFAULT;
+    int nodes =
+        t->max_nodes > 0 ? CG_MIN(t->max_nodes, CG_GRAPH_NODES_MAX) : CG_GRAPH_NODES_DEFAULT;
     uint64_t first;
     gr_entity e;
     gr_walk w;

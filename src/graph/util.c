@@ -18,11 +18,11 @@
 #define GR_IDMAP_MIN 64
 
 static const char *const gr_kind_names[CG_GRAPH_KIND_COUNT] = {
-    [CG_KIND_FUNCTION] = "function", [CG_KIND_METHOD] = "method",
-    [CG_KIND_CLASS] = "class",       [CG_KIND_STRUCT] = "struct",
+    [CG_KIND_FUNCTION] = "function",   [CG_KIND_METHOD] = "method",
+    [CG_KIND_CLASS] = "class",         [CG_KIND_STRUCT] = "struct",
     [CG_KIND_INTERFACE] = "interface", [CG_KIND_TRAIT] = "trait",
-    [CG_KIND_ENUM] = "enum",         [CG_KIND_MODULE] = "module",
-    [CG_KIND_CONSTANT] = "constant", [CG_KIND_TYPE_ALIAS] = "type_alias",
+    [CG_KIND_ENUM] = "enum",           [CG_KIND_MODULE] = "module",
+    [CG_KIND_CONSTANT] = "constant",   [CG_KIND_TYPE_ALIAS] = "type_alias",
     [CG_KIND_COUNT] = "file",
 };
 _Static_assert(CG_KIND_COUNT == 10, "a new entity kind needs a name here");
@@ -114,9 +114,9 @@ void gr_path_stem(char *dst, size_t cap, const char *path)
 
 /* Source-file extensions an import may spell out ("./util.js", "a/b.h"). */
 static const char *const gr_src_exts[] = {
-    ".py", ".pyi", ".js",  ".jsx", ".mjs", ".cjs",   ".ts", ".tsx", ".go",    ".rs",
-    ".java", ".kt", ".kts", ".c",  ".h",   ".cc",    ".cpp", ".cxx", ".hpp",  ".hh",
-    ".hxx", ".cs", ".php", ".rb",  ".swift", ".scala", ".dart",
+    ".py",  ".pyi",  ".js",  ".jsx", ".mjs", ".cjs", ".ts",    ".tsx",   ".go",
+    ".rs",  ".java", ".kt",  ".kts", ".c",   ".h",   ".cc",    ".cpp",   ".cxx",
+    ".hpp", ".hh",   ".hxx", ".cs",  ".php", ".rb",  ".swift", ".scala", ".dart",
 };
 
 static int gr_is_sep(char c)
@@ -377,8 +377,7 @@ int gr_delete_span(cg_graph *g, cg_store_cf cf, const gr_key *lo, const gr_key *
     int rc;
 
     if (!b) return CG_ENOMEM;
-    rc = cg_store_iter_create(g->s, NULL, cf, lo->b, lo->n, hi ? hi->b : NULL, hi ? hi->n : 0,
-                              &it);
+    rc = cg_store_iter_create(g->s, NULL, cf, lo->b, lo->n, hi ? hi->b : NULL, hi ? hi->n : 0, &it);
     if (rc) goto fail;
     for (cg_store_iter_first(it); cg_store_iter_valid(it); cg_store_iter_next(it)) {
         size_t kl;

@@ -161,8 +161,10 @@ static int gr_put_drop_unresolved(gr_put *w)
 
     gr_k_uid(&k, GR_TAG_FILE_REFS, w->uid);
     rc = gr_get(w->g, NULL, CG_STORE_CF_FILES, &k, &w->val);
-    if (rc == CG_ENOTFOUND) rc = 0;
-    else if (rc >= 0) rc = gr_dec_refs(w->val.data, w->val.len, &refs, &n);
+    if (rc == CG_ENOTFOUND)
+        rc = 0;
+    else if (rc >= 0)
+        rc = gr_dec_refs(w->val.data, w->val.len, &refs, &n);
     for (uint32_t i = 0; !rc && i < n; i++) {
         gr_segs_split(&sg, refs[i].name, refs[i].kind == CG_REF_IMPORT);
         gr_k_unres(&k, w->project, gr_ref_simple(&sg), w->uid, i);
@@ -237,7 +239,9 @@ static void gr_put_entity(gr_put *w, const gr_entity *e, const char *index_name)
 
 static void gr_put_contains(gr_put *w, uint64_t parent, const gr_entity *child)
 {
-    gr_edge ed = {.resolution = CG_RES_EXACT, .count = 1, .line = child->span.start_line,
+    gr_edge ed = {.resolution = CG_RES_EXACT,
+                  .count = 1,
+                  .line = child->span.start_line,
                   .col = child->span.start_col};
     gr_key k;
 
@@ -254,10 +258,16 @@ static void gr_put_file_node(gr_put *w, const cg_graph_file_meta *m, uint32_t la
     const char *base = strrchr(w->path, '/');
     char stem[256];
     gr_entity e = {
-        .id = GR_ID(w->uid, 0), .project = w->project, .kind = CG_GRAPH_KIND_FILE,
-        .lang = w->lang, .name = base ? base + 1 : w->path, .qname = w->path,
-        .signature = "", .doc = "",
-        .span = {.start_line = 1, .end_line = m->lines ? m->lines : CG_MAX(last_line, 1),
+        .id = GR_ID(w->uid, 0),
+        .project = w->project,
+        .kind = CG_GRAPH_KIND_FILE,
+        .lang = w->lang,
+        .name = base ? base + 1 : w->path,
+        .qname = w->path,
+        .signature = "",
+        .doc = "",
+        .span = {.start_line = 1,
+                 .end_line = m->lines ? m->lines : CG_MAX(last_line, 1),
                  .end_byte = (uint32_t)CG_MIN(m->size, UINT32_MAX)},
     };
     gr_path_stem(stem, sizeof(stem), w->path);
@@ -272,15 +282,25 @@ static void gr_put_entities(gr_put *w, const cg_extract *x, const uint32_t *loca
         const cg_xentity *xe = &x->entities[i];
         uint32_t parent = xe->parent >= 0 ? locals[xe->parent] : 0;
         gr_entity e = {
-            .id = GR_ID(w->uid, locals[i]), .project = w->project, .parent_local = parent,
-            .kind = xe->kind, .lang = w->lang, .span = xe->span,
-            .name = cg_extract_str(x, xe->name), .qname = cg_extract_str(x, xe->qualified_name),
-            .signature = cg_extract_str(x, xe->signature), .doc = cg_extract_str(x, xe->doc),
+            .id = GR_ID(w->uid, locals[i]),
+            .project = w->project,
+            .parent_local = parent,
+            .kind = xe->kind,
+            .lang = w->lang,
+            .span = xe->span,
+            .name = cg_extract_str(x, xe->name),
+            .qname = cg_extract_str(x, xe->qualified_name),
+            .signature = cg_extract_str(x, xe->signature),
+            .doc = cg_extract_str(x, xe->doc),
         };
         gr_put_entity(w, &e, e.name);
         gr_put_contains(w, GR_ID(w->uid, parent), &e);
-        c->ents[i] = (gr_fent){.id = e.id, .local = locals[i], .parent_local = parent,
-                               .kind = e.kind, .name = e.name, .qname = e.qname};
+        c->ents[i] = (gr_fent){.id = e.id,
+                               .local = locals[i],
+                               .parent_local = parent,
+                               .kind = e.kind,
+                               .name = e.name,
+                               .qname = e.qname};
         fi->by_kind[xe->kind]++;
         fi->lines = CG_MAX(fi->lines, xe->span.end_line);
     }
@@ -297,8 +317,10 @@ static void gr_put_refs(gr_put *w, const cg_extract *x, const uint32_t *locals, 
     gr_enc_refs_head(&w->tmp, (uint32_t)x->n_refs);
     for (int i = 0; i < x->n_refs; i++) {
         const cg_xref *r = &x->refs[i];
-        c->refs[i] = (gr_ref){.kind = r->kind, .from_local = r->from >= 0 ? locals[r->from] : 0,
-                              .line = r->span.start_line, .col = r->span.start_col,
+        c->refs[i] = (gr_ref){.kind = r->kind,
+                              .from_local = r->from >= 0 ? locals[r->from] : 0,
+                              .line = r->span.start_line,
+                              .col = r->span.start_col,
                               .name = cg_extract_str(x, r->name)};
         gr_enc_ref(&w->tmp, &c->refs[i]);
     }
@@ -333,8 +355,8 @@ static int gr_extract_valid(const cg_extract *x)
             return CG_EINVAL;
     }
     for (int i = 0; i < x->n_refs; i++)
-        if ((int)x->refs[i].kind < 0 || x->refs[i].kind >= CG_REF_COUNT ||
-            x->refs[i].from < -1 || x->refs[i].from >= x->n_entities)
+        if ((int)x->refs[i].kind < 0 || x->refs[i].kind >= CG_REF_COUNT || x->refs[i].from < -1 ||
+            x->refs[i].from >= x->n_entities)
             return CG_EINVAL;
     return 0;
 }
@@ -374,7 +396,8 @@ static int gr_put_resolve(gr_put *w, gr_fctx *c, int flags, cg_graph_file_info *
     rc = gr_resolve_refs(c, w->b, &r, NULL);
     if (!rc) {
         gr_resolved_write(&r, w->b, &w->tmp);
-        for (int i = CG_EDGE_CONTAINS + 1; i < CG_EDGE_COUNT; i++) fi->edges[i] = r.edges_by_kind[i];
+        for (int i = CG_EDGE_CONTAINS + 1; i < CG_EDGE_COUNT; i++)
+            fi->edges[i] = r.edges_by_kind[i];
         fi->unresolved = r.unresolved;
     }
     gr_resolved_release(&r);
@@ -385,16 +408,24 @@ static int gr_put_resolve(gr_put *w, gr_fctx *c, int flags, cg_graph_file_info *
 static int gr_put_new(gr_put *w, const cg_graph_file_meta *m, const cg_extract *x,
                       const uint32_t *locals, int flags, uint64_t generation)
 {
-    cg_graph_file_info fi = {.uid = w->uid, .hash = m->hash, .size = m->size,
-                             .mtime_ns = m->mtime_ns, .generation = generation,
-                             .error_nodes = x->error_nodes, .refs = (uint32_t)x->n_refs};
-    gr_fctx c = {.g = w->g, .project = w->project, .uid = w->uid, .path = w->path,
-                 .lang = w->lang, .n_ents = x->n_entities};
+    cg_graph_file_info fi = {.uid = w->uid,
+                             .hash = m->hash,
+                             .size = m->size,
+                             .mtime_ns = m->mtime_ns,
+                             .generation = generation,
+                             .error_nodes = x->error_nodes,
+                             .refs = (uint32_t)x->n_refs};
+    gr_fctx c = {.g = w->g,
+                 .project = w->project,
+                 .uid = w->uid,
+                 .path = w->path,
+                 .lang = w->lang,
+                 .n_ents = x->n_entities};
     int rc = 0;
 
     snprintf(fi.language, sizeof(fi.language), "%s", m->language ? m->language : "");
-    fi.flags = (x->truncated ? CG_GRAPH_FILE_TRUNCATED : 0) |
-               (x->timed_out ? CG_GRAPH_FILE_TIMED_OUT : 0);
+    fi.flags =
+        (x->truncated ? CG_GRAPH_FILE_TRUNCATED : 0) | (x->timed_out ? CG_GRAPH_FILE_TIMED_OUT : 0);
     c.ents = calloc((size_t)x->n_entities + 1, sizeof(*c.ents));
     c.refs = calloc((size_t)x->n_refs + 1, sizeof(*c.refs));
     if (!c.ents || !c.refs) {
@@ -449,7 +480,8 @@ int cg_graph_file_put(cg_graph *g, uint32_t project, const char *path,
     }
     if ((rc = gr_assign_locals(x, locals))) goto fail;
     rc = gr_idmap_put(&w.keep, GR_ID(w.uid, 0), 1);
-    for (int i = 0; !rc && i < x->n_entities; i++) rc = gr_idmap_put(&w.keep, GR_ID(w.uid, locals[i]), 1);
+    for (int i = 0; !rc && i < x->n_entities; i++)
+        rc = gr_idmap_put(&w.keep, GR_ID(w.uid, locals[i]), 1);
     if (!rc) rc = gr_put_drop_old(&w);
     if (!rc) rc = gr_put_new(&w, meta, x, locals, flags, generation);
     if (!rc) rc = cg_store_batch_write(g->s, w.b, 0, NULL, 0);

@@ -53,16 +53,11 @@ _Static_assert(CG_STORE_CF_COUNT <= STORE_CF_OPEN_MAX, "our families fit the ope
 
 /* The schema: one name per cg_store_cf, in enum order. Later issues append here. */
 static const char *const cf_table[] = {
-    [CG_STORE_CF_DEFAULT] = "default",
-    [CG_STORE_CF_META] = "meta",
-    [CG_STORE_CF_PROJECTS] = "projects",
-    [CG_STORE_CF_FILES] = "files",
-    [CG_STORE_CF_ENTITIES] = "entities",
-    [CG_STORE_CF_NAMES] = "names",
-    [CG_STORE_CF_OUT_EDGES] = "out_edges",
-    [CG_STORE_CF_IN_EDGES] = "in_edges",
-    [CG_STORE_CF_UNRESOLVED] = "unresolved",
-    [CG_STORE_CF_JOBS] = "jobs",
+    [CG_STORE_CF_DEFAULT] = "default",       [CG_STORE_CF_META] = "meta",
+    [CG_STORE_CF_PROJECTS] = "projects",     [CG_STORE_CF_FILES] = "files",
+    [CG_STORE_CF_ENTITIES] = "entities",     [CG_STORE_CF_NAMES] = "names",
+    [CG_STORE_CF_OUT_EDGES] = "out_edges",   [CG_STORE_CF_IN_EDGES] = "in_edges",
+    [CG_STORE_CF_UNRESOLVED] = "unresolved", [CG_STORE_CF_JOBS] = "jobs",
 };
 _Static_assert(CG_ARRAY_LEN(cf_table) == CG_STORE_CF_COUNT, "cf_table matches cg_store_cf");
 
@@ -648,7 +643,8 @@ int cg_store_iter_create(cg_store *s, const cg_store_snap *snap, cg_store_cf cf,
     if (!it) return CG_ENOMEM;
     it->ro = rocksdb_readoptions_create();
     if (snap) rocksdb_readoptions_set_snapshot(it->ro, snap->snap);
-    if ((lo && !(it->lo = store_memdup(lo, lolen))) || (hi && !(it->hi = store_memdup(hi, hilen)))) {
+    if ((lo && !(it->lo = store_memdup(lo, lolen))) ||
+        (hi && !(it->hi = store_memdup(hi, hilen)))) {
         cg_store_iter_destroy(it);
         return CG_ENOMEM;
     }

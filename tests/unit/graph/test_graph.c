@@ -179,8 +179,10 @@ static void fx_c(fx *f)
 
 static int put(cg_graph *g, uint32_t p, const char *path, fx *f, int flags)
 {
-    cg_graph_file_meta m = {.language = "python", .hash = cg_graph_hash(path, strlen(path)),
-                            .size = 1500, .mtime_ns = 42};
+    cg_graph_file_meta m = {.language = "python",
+                            .hash = cg_graph_hash(path, strlen(path)),
+                            .size = 1500,
+                            .mtime_ns = 42};
     int rc = cg_graph_file_put(g, p, path, &m, &f->x, flags);
     cg_buf_release(&f->x.strings);
     return rc;
@@ -231,7 +233,8 @@ static int edge_res(cg_graph_view *v, uint64_t src, uint64_t dst, int kind)
     cg_graph_result_init(&r);
     if (cg_graph_references(v, dst, NULL, &r) == 0)
         for (int i = 0; i < r.n; i++)
-            if (r.hits[i].entity.id == src && r.hits[i].edge_kind == kind) res = r.hits[i].resolution;
+            if (r.hits[i].entity.id == src && r.hits[i].edge_kind == kind)
+                res = r.hits[i].resolution;
     cg_graph_result_release(&r);
     return res;
 }
@@ -286,12 +289,24 @@ CG_TEST(segments_and_keys)
 CG_TEST(records_round_trip)
 {
     cg_buf b;
-    gr_entity e = {.id = 7, .project = 3, .parent_local = 9, .kind = CG_KIND_METHOD, .lang = 2,
-                   .span = {1, 2, 3, 4, 5, 6}, .name = "n", .qname = "A.n", .signature = "s",
+    gr_entity e = {.id = 7,
+                   .project = 3,
+                   .parent_local = 9,
+                   .kind = CG_KIND_METHOD,
+                   .lang = 2,
+                   .span = {1, 2, 3, 4, 5, 6},
+                   .name = "n",
+                   .qname = "A.n",
+                   .signature = "s",
                    .doc = ""};
     gr_entity d;
-    cg_graph_job j = {.id = 5, .project = 2, .state = CG_JOB_DONE, .files_total = 10,
-                      .files_done = 9, .n_errors = 1, .n_msgs = 1};
+    cg_graph_job j = {.id = 5,
+                      .project = 2,
+                      .state = CG_JOB_DONE,
+                      .files_total = 10,
+                      .files_done = 9,
+                      .n_errors = 1,
+                      .n_msgs = 1};
     cg_graph_job jd = {.id = 5};
 
     cg_buf_init(&b);
