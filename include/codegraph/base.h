@@ -21,26 +21,26 @@ extern "C" {
 
 /** Internal error codes (negative, below -errno range). */
 enum cg_err {
-    CG_EDB = -10001,       /**< CG001 database open/IO failed */
-    CG_ETXN = -10002,      /**< CG002 write batch / transaction failed */
-    CG_ECORRUPT = -10003,  /**< CG003 corruption detected */
-    CG_ENOINDEX = -10004,  /**< CG004 vector index not found */
-    CG_EEMBED = -10005,    /**< CG005 embedding failed */
-    CG_ELANG = -10006,     /**< CG006 unsupported language */
-    CG_EPARSE = -10007,    /**< CG007 parse error */
-    CG_ECONFIG = -10008,   /**< CG008 invalid configuration */
-    CG_EAUTH = -10009,     /**< CG009 invalid credentials / wrong key class */
-    CG_ENOMEM = -10010,    /**< CG010 memory budget exhausted */
-    CG_EINVAL = -10011,    /**< CG011 bad request (malformed input) */
-    CG_ENOTFOUND = -10012, /**< CG012 resource or route not found */
-    CG_EMETHOD = -10013,   /**< CG013 method not allowed */
-    CG_ELIMIT = -10014,    /**< CG014 a documented limit was exceeded */
-    CG_ETIMEOUT = -10015,  /**< CG015 timed out */
-    CG_EOVERLOAD = -10016, /**< CG016 queue full / shedding load / draining */
-    CG_ERATE = -10017,     /**< CG017 rate limited */
-    CG_EINTERNAL = -10018, /**< CG018 internal error */
+    CG_EDB = -10001,        /**< CG001 database open/IO failed */
+    CG_ETXN = -10002,       /**< CG002 write batch / transaction failed */
+    CG_ECORRUPT = -10003,   /**< CG003 corruption detected */
+    CG_ENOINDEX = -10004,   /**< CG004 vector index not found */
+    CG_EEMBED = -10005,     /**< CG005 embedding failed */
+    CG_ELANG = -10006,      /**< CG006 unsupported language */
+    CG_EPARSE = -10007,     /**< CG007 parse error */
+    CG_ECONFIG = -10008,    /**< CG008 invalid configuration */
+    CG_EAUTH = -10009,      /**< CG009 invalid credentials / wrong key class */
+    CG_ENOMEM = -10010,     /**< CG010 memory budget exhausted */
+    CG_EINVAL = -10011,     /**< CG011 bad request (malformed input) */
+    CG_ENOTFOUND = -10012,  /**< CG012 resource or route not found */
+    CG_EMETHOD = -10013,    /**< CG013 method not allowed */
+    CG_ELIMIT = -10014,     /**< CG014 a documented limit was exceeded */
+    CG_ETIMEOUT = -10015,   /**< CG015 timed out */
+    CG_EOVERLOAD = -10016,  /**< CG016 queue full / shedding load / draining */
+    CG_ERATE = -10017,      /**< CG017 rate limited */
+    CG_EINTERNAL = -10018,  /**< CG018 internal error */
     CG_EFORBIDDEN = -10019, /**< CG019 path outside [parsing] allowed_roots */
-    CG_ECONFLICT = -10020, /**< CG020 conflicts with the current state (exists, busy) */
+    CG_ECONFLICT = -10020,  /**< CG020 conflicts with the current state (exists, busy) */
 };
 
 /** "CG0xx" for a CG_E* code (CG018 for anything unknown). */

@@ -25,18 +25,24 @@
 typedef struct cg_index_job cg_index_job;
 
 /** File outcomes counted in metrics (codegraph_index_files_total{outcome}). */
-enum { CG_INDEX_OUT_INDEXED, CG_INDEX_OUT_UNCHANGED, CG_INDEX_OUT_SKIPPED, CG_INDEX_OUT_FAILED,
-       CG_INDEX_OUT_DELETED, CG_INDEX_OUT_COUNT };
+enum {
+    CG_INDEX_OUT_INDEXED,
+    CG_INDEX_OUT_UNCHANGED,
+    CG_INDEX_OUT_SKIPPED,
+    CG_INDEX_OUT_FAILED,
+    CG_INDEX_OUT_DELETED,
+    CG_INDEX_OUT_COUNT
+};
 
 struct cg_metrics;
 /** Metric ids the pipeline updates (registered by the server); -1 = none. */
 typedef struct cg_index_metrics {
     struct cg_metrics *m;
-    int shard;                       /**< the metrics shard for pool threads */
-    int files[CG_INDEX_OUT_COUNT];   /**< counters by outcome */
-    int entities;                    /**< counter: entities stored */
-    int bytes;                       /**< counter: bytes parsed */
-    int jobs[CG_JOB_STATE_COUNT];    /**< counters: jobs by final state */
+    int shard;                     /**< the metrics shard for pool threads */
+    int files[CG_INDEX_OUT_COUNT]; /**< counters by outcome */
+    int entities;                  /**< counter: entities stored */
+    int bytes;                     /**< counter: bytes parsed */
+    int jobs[CG_JOB_STATE_COUNT];  /**< counters: jobs by final state */
 } cg_index_metrics;
 
 /** Install process-wide metric ids (once, before any job starts); NULL uninstalls. */
@@ -45,17 +51,17 @@ void cg_index_metrics_install(const cg_index_metrics *im);
 typedef struct cg_index_progress {
     uint64_t job_id;
     uint32_t project;
-    int state;               /**< cg_graph_job_state */
-    uint64_t files_total;    /**< files the walk offered for indexing */
-    uint64_t files_done;     /**< processed so far (indexed + unchanged + skipped + failed) */
-    uint64_t files_indexed;  /**< parsed and stored */
-    uint64_t files_unchanged;/**< same content hash as stored: skipped */
-    uint64_t files_skipped;  /**< refused by content checks (binary, encoding, long lines) */
-    uint64_t files_failed;   /**< read/parse/store errors (see the job's errors) */
-    uint64_t files_deleted;  /**< gone from disk (or now ignored): removed from the graph */
-    uint64_t bytes;          /**< bytes of the files parsed */
-    uint64_t entities;       /**< entities stored by this job */
-    uint64_t generation;     /**< published generation (when done) */
+    int state;                /**< cg_graph_job_state */
+    uint64_t files_total;     /**< files the walk offered for indexing */
+    uint64_t files_done;      /**< processed so far (indexed + unchanged + skipped + failed) */
+    uint64_t files_indexed;   /**< parsed and stored */
+    uint64_t files_unchanged; /**< same content hash as stored: skipped */
+    uint64_t files_skipped;   /**< refused by content checks (binary, encoding, long lines) */
+    uint64_t files_failed;    /**< read/parse/store errors (see the job's errors) */
+    uint64_t files_deleted;   /**< gone from disk (or now ignored): removed from the graph */
+    uint64_t bytes;           /**< bytes of the files parsed */
+    uint64_t entities;        /**< entities stored by this job */
+    uint64_t generation;      /**< published generation (when done) */
     double elapsed_s;
 } cg_index_progress;
 

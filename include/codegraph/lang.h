@@ -16,13 +16,13 @@
 typedef struct TSLanguage TSLanguage;
 
 typedef struct cg_lang {
-    const char *name;            /**< config name: "python", "typescript", … */
-    const char *grammar;         /**< grammar name: "python", "tsx", … */
-    const char *grammar_version; /**< npm package version the grammar came from */
+    const char *name;              /**< config name: "python", "typescript", … */
+    const char *grammar;           /**< grammar name: "python", "tsx", … */
+    const char *grammar_version;   /**< npm package version the grammar came from */
     const TSLanguage *(*ts)(void); /**< tree_sitter_<grammar>() */
     const char *const *extensions; /**< NULL-terminated, with the dot: ".py" */
     const char *const *shebangs;   /**< interpreter names: "python3", "node"; NULL-terminated */
-    const char *query;           /**< extraction query source (tags.scm conventions, ours) */
+    const char *query;             /**< extraction query source (tags.scm conventions, ours) */
     size_t query_len;
 } cg_lang;
 

@@ -124,14 +124,12 @@ static int parse_opts(int argc, char **argv, cli_opts *o)
 }
 
 /* Load defaults < file < env < flags; print diagnostics. 0 or CG_ECONFIG. */
-int cg_cli_config_load(const char *path, const char *const (*sets)[2], int n_sets,
-                       cg_config *cfg)
+int cg_cli_config_load(const char *path, const char *const (*sets)[2], int n_sets, cg_config *cfg)
 {
     cg_config_diags d;
     memset(&d, 0, sizeof d);
     int rc = cg_config_load(cfg, path, environ, &d), loaded = rc == 0;
-    for (int i = 0; rc == 0 && i < n_sets; i++)
-        rc = cg_config_set(cfg, sets[i][0], sets[i][1], &d);
+    for (int i = 0; rc == 0 && i < n_sets; i++) rc = cg_config_set(cfg, sets[i][0], sets[i][1], &d);
     if (rc == 0) rc = cg_config_validate(cfg, &d);
     cg_config_diags_print(&d, stderr);
     if (rc != 0 || d.n_errors > 0) {

@@ -23,7 +23,7 @@
 #include "codegraph/store.h"
 #include "codegraph/walk.h"
 
-#define INDEX_PROGRESS_TTY_MS 200   /* redraw interval of the progress bar */
+#define INDEX_PROGRESS_TTY_MS 200    /* redraw interval of the progress bar */
 #define INDEX_PROGRESS_PLAIN_MS 1000 /* interval of plain / NDJSON progress lines */
 #define INDEX_BAR_WIDTH 30
 #define CMD_SETS_MAX 32
@@ -112,8 +112,10 @@ static int project_ensure(cmd_env *e, const char *name, const char *root, uint32
     int rc = cg_graph_project_find(e->graph, name, &p);
     if (rc == 0) {
         if (strcmp(p.root, root) != 0) {
-            fprintf(stderr, "codegraph: project '%s' already exists for %s (not %s); "
-                            "use --project to pick another name\n", name, p.root, root);
+            fprintf(stderr,
+                    "codegraph: project '%s' already exists for %s (not %s); "
+                    "use --project to pick another name\n",
+                    name, p.root, root);
             return CG_EINVAL;
         }
         *id = p.id;
@@ -163,11 +165,12 @@ static int index_report(cg_index_job *job, int json, int tty)
         fprintf(stderr, "warning: … and %u more\n", rec->n_errors - (uint32_t)rec->n_msgs);
     if (!json)
         printf("%sindexed %llu files (%llu unchanged, %llu skipped, %llu failed, %llu removed), "
-               "%llu entities, %.1f MB in %.2fs; generation %llu\n", tty ? "\n" : "",
-               (unsigned long long)p.files_indexed, (unsigned long long)p.files_unchanged,
-               (unsigned long long)p.files_skipped, (unsigned long long)p.files_failed,
-               (unsigned long long)p.files_deleted, (unsigned long long)p.entities,
-               (double)p.bytes / 1e6, p.elapsed_s, (unsigned long long)p.generation);
+               "%llu entities, %.1f MB in %.2fs; generation %llu\n",
+               tty ? "\n" : "", (unsigned long long)p.files_indexed,
+               (unsigned long long)p.files_unchanged, (unsigned long long)p.files_skipped,
+               (unsigned long long)p.files_failed, (unsigned long long)p.files_deleted,
+               (unsigned long long)p.entities, (double)p.bytes / 1e6, p.elapsed_s,
+               (unsigned long long)p.generation);
     return p.state == CG_JOB_DONE ? CG_EXIT_OK : CG_EXIT_RUNTIME;
 }
 
@@ -207,8 +210,10 @@ static int index_run(cmd_env *e, const cmd_opts *o)
 int cg_cli_index(int argc, char **argv)
 {
     cmd_opts o;
-    if (parse_cmd(argc, argv, &o, "usage: codegraph index PATH [--project NAME] [--json] "
-                                  "[-c CONFIG] [--set KEY=VALUE]\n") != 0 || !o.path)
+    if (parse_cmd(argc, argv, &o,
+                  "usage: codegraph index PATH [--project NAME] [--json] "
+                  "[-c CONFIG] [--set KEY=VALUE]\n") != 0 ||
+        !o.path)
         return CG_EXIT_USAGE;
     cmd_env e;
     int rc = env_open(&e, &o, 1);
@@ -239,8 +244,8 @@ static void project_print(cmd_env *e, const cg_graph_project *p, int json, int f
     uint64_t edges = 0;
     for (int k = 0; k < CG_EDGE_COUNT; k++) edges += st.edges[k];
     if (!json) {
-        printf("%-4u %-24s gen %-4llu %6llu files %8llu entities %8llu edges  %s\n", p->id,
-               p->name, (unsigned long long)p->generation, (unsigned long long)st.files,
+        printf("%-4u %-24s gen %-4llu %6llu files %8llu entities %8llu edges  %s\n", p->id, p->name,
+               (unsigned long long)p->generation, (unsigned long long)st.files,
                (unsigned long long)st.entities, (unsigned long long)edges, p->root);
         return;
     }
@@ -249,8 +254,8 @@ static void project_print(cmd_env *e, const cg_graph_project *p, int json, int f
     printf(",\"root\":");
     print_json_str(p->root);
     printf(",\"generation\":%llu,\"indexed_at\":%lld,\"files\":%llu,\"entities\":%llu,"
-           "\"edges\":%llu,\"unresolved\":%llu}", (unsigned long long)p->generation,
-           (long long)p->indexed_s, (unsigned long long)st.files,
+           "\"edges\":%llu,\"unresolved\":%llu}",
+           (unsigned long long)p->generation, (long long)p->indexed_s, (unsigned long long)st.files,
            (unsigned long long)st.entities, (unsigned long long)edges,
            (unsigned long long)st.unresolved);
 }
@@ -268,8 +273,10 @@ static int projects_run(cmd_env *e, const cmd_opts *o, int nested)
         return CG_EXIT_RUNTIME;
     }
     int shown = CG_MIN(n, CMD_PROJECTS_MAX), matched = 0;
-    if (o->json) printf("{\"projects\":[");
-    else if (n == 0) printf("no projects yet: codegraph index PATH\n");
+    if (o->json)
+        printf("{\"projects\":[");
+    else if (n == 0)
+        printf("no projects yet: codegraph index PATH\n");
     for (int i = 0; i < shown; i++) {
         if (o->project && strcmp(o->project, ps[i].name) != 0) continue;
         project_print(e, &ps[i], o->json, matched++ == 0);
@@ -297,8 +304,10 @@ int cg_cli_projects(int argc, char **argv)
 int cg_cli_stats(int argc, char **argv)
 {
     cmd_opts o;
-    if (parse_cmd(argc, argv, &o, "usage: codegraph stats [--project NAME] [--json] "
-                                  "[-c CONFIG]\n") != 0 || o.path)
+    if (parse_cmd(argc, argv, &o,
+                  "usage: codegraph stats [--project NAME] [--json] "
+                  "[-c CONFIG]\n") != 0 ||
+        o.path)
         return CG_EXIT_USAGE;
     cmd_env e;
     int rc = env_open(&e, &o, 0);
@@ -308,8 +317,8 @@ int cg_cli_stats(int argc, char **argv)
             printf("{\"database\":{\"path\":");
             print_json_str(e.cfg.database.path);
             printf(",\"size_bytes\":%llu},\"projects\":", (unsigned long long)size);
-        }
-        else printf("database %s: %llu bytes\n", e.cfg.database.path, (unsigned long long)size);
+        } else
+            printf("database %s: %llu bytes\n", e.cfg.database.path, (unsigned long long)size);
         rc = projects_run(&e, &o, 1);
         if (o.json) printf("}\n");
     }

@@ -118,14 +118,13 @@ static double gauge_ready(void *ud)
 
 static void metrics_index_register(cg_server *s)
 {
-    static const char *const outcomes[] = {"indexed", "unchanged", "skipped", "failed",
-                                           "deleted"};
+    static const char *const outcomes[] = {"indexed", "unchanged", "skipped", "failed", "deleted"};
     static const char *const states[] = {"queued", "running", "done", "failed", "cancelled"};
     cg_index_metrics im = {.m = s->metrics, .shard = s->n_reactors};
     for (int i = 0; i < CG_INDEX_OUT_COUNT; i++)
-        im.files[i] = cg_metrics_counter(s->metrics, "codegraph_index_files_total",
-                                         "Files seen by index jobs, by outcome", "outcome",
-                                         outcomes[i]);
+        im.files[i] =
+            cg_metrics_counter(s->metrics, "codegraph_index_files_total",
+                               "Files seen by index jobs, by outcome", "outcome", outcomes[i]);
     for (int i = 0; i < CG_JOB_STATE_COUNT; i++)
         im.jobs[i] = cg_metrics_counter(s->metrics, "codegraph_index_jobs_total",
                                         "Index jobs finished, by final state", "state", states[i]);

@@ -8,12 +8,12 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "codegraph/graph.h"
+#include "codegraph/index.h"
 #include "codegraph/metrics.h"
 #include "codegraph/pool.h"
 #include "codegraph/reactor.h"
 #include "codegraph/server.h"
-#include "codegraph/graph.h"
-#include "codegraph/index.h"
 #include "codegraph/store.h"
 
 #define CG_SERVER_JOBS_MAX 64 /* index jobs running at once (more → 503) */
@@ -46,7 +46,7 @@ struct cg_server {
     char *config_path;
     cg_store *store;
     cg_graph *graph;
-    pthread_mutex_t jobs_mu;  /* running index jobs, for live progress and conflicts */
+    pthread_mutex_t jobs_mu; /* running index jobs, for live progress and conflicts */
     struct cg_index_job *jobs[CG_SERVER_JOBS_MAX];
     int n_jobs;
     cg_metrics *metrics;
