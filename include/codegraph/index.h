@@ -65,7 +65,8 @@ typedef struct cg_index_progress {
     double elapsed_s;
 } cg_index_progress;
 
-/** Called once, on a pool thread, when the job reached a final state. */
+/** Called once, on a pool thread, when the job reached a final state and no pool task
+ *  touches it any more: the callback may free it. */
 typedef void (*cg_index_done_fn)(cg_index_job *j, void *ud);
 
 /**
@@ -79,7 +80,8 @@ int cg_index_start(cg_graph *g, cg_pool *pool, const cg_config_parsing *p, uint3
                    uint64_t *job_id);
 /** A consistent-enough snapshot of the counters (atomics; any thread). */
 void cg_index_progress_get(cg_index_job *j, cg_index_progress *out);
-/** Wait until the job is final or `timeout_ms` passed (-1 = forever). 1 final, 0 not yet. */
+/** Wait until the job is final and released by the pool, or `timeout_ms` passed
+ *  (-1 = forever). 1 final (the job may be freed), 0 not yet. */
 int cg_index_wait(cg_index_job *j, int timeout_ms);
 /** Ask a running job to stop after the files in progress (it ends CANCELLED, unpublished). */
 void cg_index_cancel(cg_index_job *j);

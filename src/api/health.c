@@ -22,8 +22,8 @@
 #define CG_VERSION "0.0.0"
 #endif
 
-/* Features this build serves; later subsystems add "graph", "vector", "mcp". */
-static const char *const features[] = {"http", "metrics"};
+/* Features this build serves; later subsystems add "vector", "mcp". */
+static const char *const features[] = {"http", "metrics", "graph"};
 
 /* "3s", "4m5s", "2h7m": written without printf (this is the probe hot path). */
 static void put_uptime(cg_buf *b, double secs)

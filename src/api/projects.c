@@ -103,8 +103,10 @@ static void jobs_reap_locked(cg_server *s)
     int64_t now = cg_time_wall_s();
     for (int i = 0; i < s->n_jobs;) {
         cg_index_job *j = s->jobs[i];
-        /* The state is stored after the record is complete: finished_s is valid here. */
-        if (job_state(j) >= CG_JOB_DONE && now - cg_index_job_record(j)->finished_s >= JOB_REAP_S) {
+        /* Released = final and no pool task touches it any more (cg_index_wait with 0 ms
+         * does not block); finished_s is valid once final. */
+        if (job_state(j) >= CG_JOB_DONE && cg_index_wait(j, 0) &&
+            now - cg_index_job_record(j)->finished_s >= JOB_REAP_S) {
             cg_index_job_free(j);
             s->jobs[i] = s->jobs[--s->n_jobs];
         } else {

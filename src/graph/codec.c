@@ -350,7 +350,7 @@ void gr_enc_file(cg_buf *b, const cg_graph_file_info *f)
     gr_put_var(b, f->size);
     gr_put_var(b, (uint64_t)f->mtime_ns);
     gr_put_var(b, f->generation);
-    gr_put_var(b, f->flags & ~CG_GRAPH_FILE_DIRTY);
+    gr_put_var(b, f->flags & ~(uint32_t)CG_GRAPH_FILE_DIRTY);
     gr_put_var(b, f->lines);
     gr_put_var(b, f->error_nodes);
     gr_put_var(b, f->entities);

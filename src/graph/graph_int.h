@@ -67,7 +67,8 @@
  *   with that name); resolving a file clears its mark. Hence after puts + resolve_project,
  *   every reference is an edge or an unresolved entry computed against the final state.
  * - A file record's edge counts and unresolved count are exact when the file is not
- *   dirty; stats report dirty files.
+ *   dirty; stats report dirty files. GR_FILE_RESOLVED in its flags says reference edges
+ *   and unresolved entries of it may exist (set by resolving, cleared by put).
  * - Views: each project has at most one pinned snapshot (the published one) with its
  *   generation; views hold a reference; publish replaces it and the old snapshot is
  *   released when its last view closes. Project records are read-modify-written only
@@ -96,6 +97,11 @@
 #define GR_TAG_UNRES 0x01
 #define GR_TAG_PENDING 0x02
 #define GR_TAG_DIRTY 0x03
+/* File record flag (stored, never shown): the file was resolved since its last put, so
+ * reference edges and unresolved entries of it may exist. Without it there are none, and
+ * replacing the file need not delete them blindly (tombstones cost memtable inserts). */
+#define GR_FILE_RESOLVED 0x100u
+#define GR_FILE_PUBLIC_FLAGS 0xffu
 /* Longest key we build: tag + P + lowered path/name + 00 + U + ord. */
 #define GR_KEY_MAX (1 + 4 + CG_GRAPH_PATH_MAX + 1 + 8 + 4)
 /* Local ids per file (2^20). */

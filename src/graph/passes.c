@@ -102,14 +102,18 @@ static int gr_fload_open(cg_graph *g, uint32_t project, uint64_t uid, gr_fload *
     return rc ? rc : gr_fload_entities(g, f);
 }
 
-/* Queue deletes of the file's reference edges (not contains) and unresolved entries. */
+/* Queue deletes of the file's reference edges (not contains) and unresolved entries: only
+ * when a resolution since its last put may have written some (GR_FILE_RESOLVED). */
 static int gr_fload_drop_derived(cg_graph *g, gr_fload *f, cg_store_batch *b)
 {
     gr_key lo, hi, k;
     cg_store_iter *it = NULL;
     gr_segs sg;
-    int rc;
+    int rc = 0;
 
+    gr_k_dirty(&k, f->c.project, f->c.uid);
+    cg_store_batch_delete(b, CG_STORE_CF_UNRESOLVED, k.b, k.n);
+    if (!(f->fi.flags & GR_FILE_RESOLVED)) return 0;
     gr_k_entity(&lo, GR_ID(f->c.uid, 0));
     gr_k_entity(&hi, GR_ID(f->c.uid + 1, 0));
     rc = cg_store_iter_create(g->s, NULL, CG_STORE_CF_OUT_EDGES, lo.b, lo.n, hi.b, hi.n, &it);
@@ -128,8 +132,6 @@ static int gr_fload_drop_derived(cg_graph *g, gr_fload *f, cg_store_batch *b)
         gr_k_unres(&k, f->c.project, gr_ref_simple(&sg), f->c.uid, i);
         if (!k.over) cg_store_batch_delete(b, CG_STORE_CF_UNRESOLVED, k.b, k.n);
     }
-    gr_k_dirty(&k, f->c.project, f->c.uid);
-    cg_store_batch_delete(b, CG_STORE_CF_UNRESOLVED, k.b, k.n);
     return rc;
 }
 
@@ -171,6 +173,7 @@ int cg_graph_resolve_file(cg_graph *g, uint32_t project, uint64_t file_uid,
     gr_resolved_write(&r, b, &f.val);
     for (int i = CG_EDGE_CONTAINS + 1; i < CG_EDGE_COUNT; i++) f.fi.edges[i] = r.edges_by_kind[i];
     f.fi.unresolved = r.unresolved;
+    f.fi.flags |= GR_FILE_RESOLVED;
     cg_buf_reset(&f.val);
     gr_enc_file(&f.val, &f.fi);
     gr_k_file(&k, project, f.path);
@@ -304,25 +307,55 @@ static int gr_collect_dirty(void *ctx, const uint8_t *k, size_t kl, const void *
     return 0;
 }
 
+static int gr_count_key(void *ctx, const uint8_t *k, size_t kl, const void *v, size_t vl)
+{
+    (*(uint64_t *)ctx)++;
+    return 0;
+}
+
+/* Wake what pending names wait for, or — when every file will be resolved anyway (a first
+ * index, CG_GRAPH_RESOLVE_ALL) — just mark all files and drop the pending names at once. */
+static int gr_pending_wake(gr_marks *m, int flags)
+{
+    uint64_t files = 0, dirty = 0;
+    gr_key pre, hi;
+    int rc;
+
+    gr_k_file(&pre, m->project, NULL);
+    rc = gr_scan(m->g, CG_STORE_CF_FILES, &pre, gr_count_key, &files);
+    gr_key_reset(&pre);
+    gr_key_u8(&pre, GR_TAG_DIRTY);
+    gr_key_u32(&pre, m->project);
+    if (!rc) rc = gr_scan(m->g, CG_STORE_CF_UNRESOLVED, &pre, gr_count_key, &dirty);
+    gr_key_reset(&pre);
+    gr_key_u8(&pre, GR_TAG_PENDING);
+    gr_key_u32(&pre, m->project);
+    if (rc) return rc;
+    if (!(flags & CG_GRAPH_RESOLVE_ALL) && dirty < files)
+        return gr_scan(m->g, CG_STORE_CF_UNRESOLVED, &pre, gr_wake_pending, m);
+    if (flags & CG_GRAPH_RESOLVE_ALL) {
+        gr_key fp;
+        gr_k_file(&fp, m->project, NULL);
+        if ((rc = gr_scan(m->g, CG_STORE_CF_FILES, &fp, gr_wake_file, m))) return rc;
+    }
+    hi = pre;
+    gr_key_prefix_end(&hi);
+    cg_store_batch_delete_range(m->b, CG_STORE_CF_UNRESOLVED, pre.b, pre.n, hi.b, hi.n);
+    return 0;
+}
+
 int cg_graph_resolve_pending(cg_graph *g, uint32_t project, int flags, uint64_t **uids, size_t *n)
 {
     gr_marks m = {.g = g, .project = project};
     gr_uids u = {0};
     gr_key pre;
-    int rc = 0;
+    int rc;
 
     *uids = NULL;
     *n = 0;
     gr_idmap_init(&m.seen);
     if (!(m.b = cg_store_batch_create(g->s))) return CG_ENOMEM;
-    if (flags & CG_GRAPH_RESOLVE_ALL) {
-        gr_k_file(&pre, project, NULL);
-        rc = gr_scan(g, CG_STORE_CF_FILES, &pre, gr_wake_file, &m);
-    }
-    gr_key_reset(&pre);
-    gr_key_u8(&pre, GR_TAG_PENDING);
-    gr_key_u32(&pre, project);
-    if (!rc) rc = gr_scan(g, CG_STORE_CF_UNRESOLVED, &pre, gr_wake_pending, &m);
+    rc = gr_pending_wake(&m, flags);
     if (!rc) rc = cg_store_batch_write(g->s, m.b, 0, NULL, 0);
     gr_key_reset(&pre);
     gr_key_u8(&pre, GR_TAG_DIRTY);

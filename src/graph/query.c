@@ -115,15 +115,16 @@ int gr_q_hydrate(gr_q *q, uint64_t id, cg_graph_entity *out)
 {
     gr_arena *a = q->out->mem_;
     gr_entity e;
-    int rc = gr_q_entity(q, id, &e);
+    int rc;
 
     memset(out, 0, sizeof(*out));
     out->id = id;
     out->project = q->v->project;
     out->kind = -1;
     out->name = out->qualified_name = out->signature = out->doc = out->language = "";
+    /* The path first: its lookup reuses q->val, which e's strings point into. */
     out->path = gr_q_path(q, CG_GRAPH_ID_FILE(id));
-    if (rc) return rc;
+    if ((rc = gr_q_entity(q, id, &e))) return rc;
     out->kind = e.kind;
     out->parent = e.parent_local ? GR_ID(CG_GRAPH_ID_FILE(id), e.parent_local) : 0;
     out->span = e.span;
@@ -262,7 +263,8 @@ int cg_graph_symbols(cg_graph_view *v, const cg_graph_symbol_query *sq, cg_graph
     s.lang = sq->language && *sq->language ? gr_lang_code(sq->language) : -1;
     if (s.lang == 0) goto page; /* a language we do not know has no symbols */
     if ((rc = gr_sym_scan(&q, &s, &bounded))) goto fail;
-    if (sq->match == CG_MATCH_FUZZY) qsort_r(s.m, s.n, sizeof(*s.m), gr_match_cmp, s.names.data);
+    if (sq->match == CG_MATCH_FUZZY && s.n > 1)
+        qsort_r(s.m, s.n, sizeof(*s.m), gr_match_cmp, s.names.data);
 page:
     if ((rc = gr_q_page(&q, &sq->page, s.n, bounded, &first))) goto fail;
     for (int i = 0; i < out->n && !rc; i++) {
@@ -376,7 +378,7 @@ int cg_graph_outline(cg_graph_view *v, const char *path, const cg_graph_page *pa
     if ((rc = gr_get(v->g, q.snap, CG_STORE_CF_FILES, &k, &q.val)) < 0) goto fail;
     if ((rc = gr_dec_file(q.val.data, q.val.len, &fi))) goto fail;
     if ((rc = gr_outline_load(&q, fi.uid, &ents, &n))) goto fail;
-    qsort(ents, n, sizeof(*ents), gr_oent_cmp);
+    if (n > 1) qsort(ents, n, sizeof(*ents), gr_oent_cmp);
     if ((rc = gr_q_page(&q, page, n, 0, &first))) goto fail;
     for (int i = 0; i < out->n && !rc; i++)
         rc = gr_q_hydrate(&q, ents[first + (uint64_t)i].id, &out->hits[i].entity);

@@ -20,7 +20,8 @@
  *      directory, agree on their common trailing segments — or I names C itself (I = M.S or
  *      M.T with T the top-level ancestor of C, and M names C's module). With Q, its last
  *      part must be I's last segment (module import) or Q's first part I's last (symbol).
- *      The best reachable candidate wins (score below; remaining ties: smallest id).
+ *      The best reachable candidate wins (score below; remaining ties: smallest path, then
+ *      smallest local id).
  *   3. name: the best candidate by score: +8 qualified name ends with "Q.S", else +4 C's
  *      parent or file is named like Q's last part (with Q and neither, C is out), +2 same
  *      language, +2 a method for a receiver, +1 same directory; ties go to the longest
@@ -34,7 +35,9 @@
  * Limits (by design): no types or data flow (obj.m() resolves only through the name of m
  * and Q's spelling), no aliases (import x as y), no overload selection (the first by id),
  * inherited members only through rule 3, at most GR_CANDIDATES_MAX candidates per name
- * (name-index order) and GR_IMPORTS_MAX imports per file.
+ * (name-index order) and GR_IMPORTS_MAX imports per file. Every choice depends only on
+ * content (names, paths, local ids), never on the order files were indexed in, so a fresh
+ * index and an incremental one of the same tree give the same graph.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +73,9 @@ typedef struct gr_rctx {
     cg_store_iter *names; /* latest, unbounded, reused with seeks */
     cg_buf val, cstr;
     gr_cand cands[GR_CANDIDATES_MAX];
-    int n_cands, more_cands;
+    int n_cands, more_cands, seen_cands; /* seen: candidates of the current reference */
+    char memo_s[GR_SEG_BYTES];           /* what cands holds: (memo_s, memo_kind, …) */
+    int memo_kind, memo_files, memo_ok;
     char dir[CG_GRAPH_PATH_MAX + 1];
 } gr_rctx;
 
@@ -275,7 +280,12 @@ static int gr_load_cands(gr_rctx *r, const char *s, int rkind, int files_only)
 {
     gr_key pre;
     size_t qoff[GR_CANDIDATES_MAX];
+    int rc;
 
+    if (r->memo_ok && r->memo_kind == rkind && r->memo_files == files_only &&
+        strcmp(r->memo_s, s) == 0)
+        return 0; /* references come grouped by name: load each name once */
+    r->memo_ok = 0;
     r->n_cands = r->more_cands = 0;
     cg_buf_reset(&r->cstr);
     gr_key_reset(&pre);
@@ -307,7 +317,12 @@ static int gr_load_cands(gr_rctx *r, const char *s, int rkind, int files_only)
         r->cands[i].qname = r->cstr.data + qoff[i];
         r->cands[i].path = gr_uid_path(r, CG_GRAPH_ID_FILE(r->cands[i].id));
     }
-    return cg_store_iter_status(r->names, NULL, 0);
+    if ((rc = cg_store_iter_status(r->names, NULL, 0))) return rc;
+    r->memo_ok = strlen(s) < sizeof(r->memo_s);
+    r->memo_kind = rkind;
+    r->memo_files = files_only;
+    if (r->memo_ok) memcpy(r->memo_s, s, strlen(s) + 1);
+    return 0;
 }
 
 /* Do a and b agree on their common trailing segments (at least one)? */
@@ -377,21 +392,32 @@ static int gr_score(const gr_rctx *r, const gr_cand *c, const gr_segs *sg)
     return s;
 }
 
-/* The best of the candidates with reach set (all when !need_reach): index, -1 none, -2 tie. */
+/* Is candidate a better than b (score, then common directory prefix)? >0 better, 0 tie. */
+static int gr_cand_better(const gr_cand *a, const gr_cand *b)
+{
+    if (a->score != b->score) return a->score > b->score ? 1 : -1;
+    return a->prefix == b->prefix ? 0 : a->prefix > b->prefix ? 1 : -1;
+}
+
+/* The best of the candidates with reach set (all when !need_reach): index, -1 none, -2 a
+ * tie (when !ties_ok). With ties_ok a tie goes to the smaller path, then the smaller id:
+ * both come from content (paths, qualified names), never from the order files were put. */
 static int gr_pick(gr_rctx *r, int need_reach, int ties_ok)
 {
     int best = -1, tie = 0;
 
     for (int i = 0; i < r->n_cands; i++) {
-        gr_cand *c = &r->cands[i];
+        gr_cand *c = &r->cands[i], *b = best >= 0 ? &r->cands[best] : NULL;
         if ((need_reach && !c->reach) || c->score < 0) continue;
         c->prefix = gr_common_dir(r, c->path);
-        if (best < 0 || c->score > r->cands[best].score ||
-            (c->score == r->cands[best].score && c->prefix > r->cands[best].prefix)) {
+        int d = b ? gr_cand_better(c, b) : 1;
+        if (d > 0) {
             best = i;
             tie = 0;
-        } else if (c->score == r->cands[best].score && c->prefix == r->cands[best].prefix) {
-            tie = 1; /* candidates come in id order: best keeps the smallest id */
+        } else if (d == 0) {
+            int pc = strcmp(c->path, b->path);
+            tie = 1;
+            if (pc < 0 || (pc == 0 && GR_LOCAL(c->id) < GR_LOCAL(b->id))) best = i;
         }
     }
     return tie && !ties_ok ? -2 : best;
@@ -462,6 +488,7 @@ static int gr_resolve_one(gr_rctx *r, const gr_ref *ref, const gr_segs *sg, uint
     int rc;
 
     *reason = GR_UNRES_NOT_FOUND;
+    r->seen_cands = 0;
     if (sg->n == 0) return 0;
     if (ref->kind == CG_REF_IMPORT) {
         *res = CG_RES_IMPORT;
@@ -472,6 +499,7 @@ static int gr_resolve_one(gr_rctx *r, const gr_ref *ref, const gr_segs *sg, uint
         return 1;
     }
     if ((rc = gr_load_cands(r, gr_ref_simple(sg), ref->kind, -1)) != 0) return rc;
+    r->seen_cands = r->n_cands;
     return gr_layer_project(r, sg, dst, res, reason);
 }
 
@@ -504,7 +532,7 @@ static void gr_resolved_merge(gr_resolved *o)
 {
     int w = 0;
 
-    qsort(o->edges, (size_t)o->n_edges, sizeof(*o->edges), gr_edge_cmp);
+    if (o->n_edges > 1) qsort(o->edges, (size_t)o->n_edges, sizeof(*o->edges), gr_edge_cmp);
     for (int i = 0; i < o->n_edges; i++) {
         gr_out_edge *e = &o->edges[i];
         if (w > 0 && o->edges[w - 1].src == e->src && o->edges[w - 1].kind == e->kind &&
@@ -528,7 +556,7 @@ static void gr_unres_put(gr_rctx *r, cg_store_batch *b, const gr_ref *ref, uint3
                   .from_local = ref->from_local,
                   .line = ref->line,
                   .col = ref->col,
-                  .candidates = (uint32_t)r->n_cands,
+                  .candidates = (uint32_t)r->seen_cands,
                   .name = ref->name};
     gr_key k;
 
@@ -539,38 +567,91 @@ static void gr_unres_put(gr_rctx *r, cg_store_batch *b, const gr_ref *ref, uint3
     cg_store_batch_put(b, CG_STORE_CF_UNRESOLVED, k.b, k.n, r->val.data, r->val.len);
 }
 
+/* The order to resolve references in: by (simple name, kind), so that gr_load_cands reads
+ * each name once per file. Results do not depend on the order. */
+typedef struct gr_rorder {
+    const char *names;
+    const uint32_t *off;
+    const gr_ref *refs;
+} gr_rorder;
+
+static int gr_rorder_cmp(const void *a, const void *b, void *ctx)
+{
+    const gr_rorder *o = ctx;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    int d = strcmp(o->names + o->off[x], o->names + o->off[y]);
+    if (d) return d;
+    if (o->refs[x].kind != o->refs[y].kind) return o->refs[x].kind - o->refs[y].kind;
+    return (x > y) - (x < y);
+}
+
+static int gr_rorder_build(const gr_fctx *c, uint32_t **order)
+{
+    uint32_t *off = calloc((size_t)c->n_refs + 1, sizeof(*off));
+    cg_buf names;
+    gr_segs sg;
+    int rc = 0;
+
+    cg_buf_init(&names);
+    *order = calloc((size_t)c->n_refs + 1, sizeof(**order));
+    if (!off || !*order) rc = CG_ENOMEM;
+    for (uint32_t i = 0; !rc && i < c->n_refs; i++) {
+        gr_segs_split(&sg, c->refs[i].name, c->refs[i].kind == CG_REF_IMPORT);
+        off[i] = (uint32_t)names.len;
+        cg_buf_append(&names, gr_ref_simple(&sg), strlen(gr_ref_simple(&sg)) + 1);
+        (*order)[i] = i;
+    }
+    if (!rc && !cg_buf_ok(&names)) rc = CG_ENOMEM;
+    if (!rc && c->n_refs > 1) {
+        gr_rorder o = {.names = names.data, .off = off, .refs = c->refs};
+        qsort_r(*order, c->n_refs, sizeof(**order), gr_rorder_cmp, &o);
+    }
+    free(off);
+    cg_buf_release(&names);
+    return rc;
+}
+
+/* Resolve reference i: an edge into o, or an unresolved entry into b. */
+static int gr_resolve_ref(gr_rctx *r, uint32_t i, cg_store_batch *b, gr_resolved *o,
+                          cg_graph_resolve_stats *st)
+{
+    const gr_fctx *c = r->c;
+    const gr_ref *ref = &c->refs[i];
+    uint64_t dst = 0;
+    int res = 0, reason = 0, rc;
+    gr_segs sg;
+
+    gr_segs_split(&sg, ref->name, ref->kind == CG_REF_IMPORT);
+    if ((rc = gr_resolve_one(r, ref, &sg, &dst, &res, &reason)) < 0) return rc;
+    if (st) st->refs++;
+    if (rc == 1) {
+        gr_out_edge e = {.src = GR_ID(c->uid, ref->from_local),
+                         .dst = dst,
+                         .kind = gr_ref_edge_kind(ref->kind),
+                         .resolution = res,
+                         .line = ref->line,
+                         .col = ref->col};
+        if (st) st->by_res[res]++;
+        return gr_resolved_add(o, &e);
+    }
+    gr_unres_put(r, b, ref, i, &sg, reason);
+    o->unresolved++;
+    o->ambiguous += reason == GR_UNRES_AMBIGUOUS;
+    if (st) st->unresolved++, st->ambiguous += reason == GR_UNRES_AMBIGUOUS;
+    return 0;
+}
+
 int gr_resolve_refs(gr_fctx *c, cg_store_batch *b, gr_resolved *o, cg_graph_resolve_stats *st)
 {
+    uint32_t *order = NULL;
     gr_rctx r;
-    gr_segs sg;
     int rc = gr_rctx_init(&r, c);
 
-    for (uint32_t i = 0; !rc && i < c->n_refs; i++) {
-        const gr_ref *ref = &c->refs[i];
-        uint64_t dst = 0;
-        int res = 0, reason = 0;
-        gr_segs_split(&sg, ref->name, ref->kind == CG_REF_IMPORT);
-        r.n_cands = 0;
-        if ((rc = gr_resolve_one(&r, ref, &sg, &dst, &res, &reason)) < 0) break;
-        if (rc == 1) {
-            gr_out_edge e = {.src = GR_ID(c->uid, ref->from_local),
-                             .dst = dst,
-                             .kind = gr_ref_edge_kind(ref->kind),
-                             .resolution = res,
-                             .line = ref->line,
-                             .col = ref->col};
-            rc = gr_resolved_add(o, &e);
-            if (st) st->by_res[res]++;
-        } else {
-            gr_unres_put(&r, b, ref, i, &sg, reason);
-            o->unresolved++;
-            o->ambiguous += reason == GR_UNRES_AMBIGUOUS;
-            if (st) st->unresolved++, st->ambiguous += reason == GR_UNRES_AMBIGUOUS;
-        }
-        if (st) st->refs++;
-    }
+    if (!rc) rc = gr_rorder_build(c, &order);
+    for (uint32_t i = 0; !rc && i < c->n_refs; i++) rc = gr_resolve_ref(&r, order[i], b, o, st);
     if (!rc) gr_resolved_merge(o);
     if (!rc && !cg_buf_ok(&r.val)) rc = CG_ENOMEM;
+    free(order);
     gr_rctx_release(&r);
     return rc;
 }

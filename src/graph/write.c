@@ -7,7 +7,8 @@
  *   1. delete U's old entity records and their name keys (names of entities whose id is
  *      not kept become pending), every out-edge of U's entities with its mirror, every
  *      in-edge from another file into an id that is not kept (with its mirror; that file
- *      is marked dirty), the unresolved keys of U's old references, U's dirty mark;
+ *      is marked dirty), U's dirty mark, and — when U had been resolved since its last put
+ *      (GR_FILE_RESOLVED) — the unresolved keys of its old references;
  *   2. write the file node and entities, their name keys, contains edges (exact), the
  *      references blob, the uid record and the file record (counts, generation);
  *   3. with CG_GRAPH_PUT_RESOLVE, resolved edges and unresolved entries; else the dirty
@@ -33,9 +34,10 @@ typedef struct gr_put {
     int lang;
     cg_store_batch *b;
     cg_buf tmp, val;
-    gr_idmap keep;  /* ids the new version has (value unused) */
-    gr_idmap old;   /* ids the old version had */
-    gr_idmap dirty; /* other files marked dirty */
+    gr_idmap keep;      /* ids the new version has (value unused) */
+    gr_idmap old;       /* ids the old version had */
+    gr_idmap dirty;     /* other files marked dirty */
+    uint32_t old_flags; /* the replaced file record's flags (0 when new) */
 } gr_put;
 
 static int gr_put_begin(gr_put *w, cg_graph *g, uint32_t project, const char *path)
@@ -150,7 +152,7 @@ static int gr_put_drop_edges(gr_put *w, cg_store_cf cf)
     return rc;
 }
 
-/* Step 1d: the unresolved keys of the old references, and the dirty mark. */
+/* Step 1d: the unresolved keys of the old references (only if it was resolved). */
 static int gr_put_drop_unresolved(gr_put *w)
 {
     gr_ref *refs = NULL;
@@ -171,17 +173,19 @@ static int gr_put_drop_unresolved(gr_put *w)
         if (!k.over) gr_batch_del(w->b, CG_STORE_CF_UNRESOLVED, &k);
     }
     free(refs);
-    gr_k_dirty(&k, w->project, w->uid);
-    gr_batch_del(w->b, CG_STORE_CF_UNRESOLVED, &k);
     return rc;
 }
 
 static int gr_put_drop_old(gr_put *w)
 {
+    gr_key k;
     int rc = gr_put_drop_entities(w);
+
+    gr_k_dirty(&k, w->project, w->uid);
+    gr_batch_del(w->b, CG_STORE_CF_UNRESOLVED, &k);
     if (!rc) rc = gr_put_drop_edges(w, CG_STORE_CF_OUT_EDGES);
     if (!rc) rc = gr_put_drop_edges(w, CG_STORE_CF_IN_EDGES);
-    if (!rc) rc = gr_put_drop_unresolved(w);
+    if (!rc && (w->old_flags & GR_FILE_RESOLVED)) rc = gr_put_drop_unresolved(w);
     return rc;
 }
 
@@ -399,6 +403,7 @@ static int gr_put_resolve(gr_put *w, gr_fctx *c, int flags, cg_graph_file_info *
         for (int i = CG_EDGE_CONTAINS + 1; i < CG_EDGE_COUNT; i++)
             fi->edges[i] = r.edges_by_kind[i];
         fi->unresolved = r.unresolved;
+        fi->flags |= GR_FILE_RESOLVED;
     }
     gr_resolved_release(&r);
     return rc;
@@ -456,7 +461,7 @@ static int gr_put_identity(gr_put *w, uint64_t *generation)
     if (rc) return rc;
     *generation = p.generation + 1;
     rc = gr_file_read(w->g, NULL, w->project, w->path, &old, &w->val);
-    if (rc == 0) w->uid = old.uid;
+    if (rc == 0) w->uid = old.uid, w->old_flags = old.flags;
     if (rc == CG_ENOTFOUND) rc = gr_file_uid_alloc(w->g, &w->uid);
     return rc;
 }
@@ -502,6 +507,7 @@ int cg_graph_file_delete(cg_graph *g, uint32_t project, const char *path)
     if ((rc = gr_put_begin(&w, g, project, path))) goto fail;
     if ((rc = gr_file_read(g, NULL, project, path, &fi, &w.val))) goto fail;
     w.uid = fi.uid;
+    w.old_flags = fi.flags;
     if ((rc = gr_put_drop_old(&w))) goto fail;
     gr_k_file(&k, project, path);
     gr_batch_del(w.b, CG_STORE_CF_FILES, &k);
@@ -536,6 +542,7 @@ int cg_graph_file_get(cg_graph *g, uint32_t project, const char *path, cg_graph_
     if ((rc = gr_path_valid(path))) return rc == CG_EINVAL ? CG_ENOTFOUND : rc;
     cg_buf_init(&b);
     rc = gr_file_read(g, NULL, project, path, out, &b);
+    out->flags &= GR_FILE_PUBLIC_FLAGS;
     if (!rc) rc = gr_file_dirty(g, NULL, project, out, &b);
     cg_buf_release(&b);
     return rc;
@@ -566,6 +573,7 @@ int cg_graph_file_foreach(cg_graph *g, uint32_t project,
         path[kl - lo.n] = '\0';
         if ((rc = gr_dec_file(v, vl, &fi)) || (rc = gr_file_dirty(g, NULL, project, &fi, &b)))
             break;
+        fi.flags &= GR_FILE_PUBLIC_FLAGS;
         rc = fn(ctx, path, &fi);
     }
     if (!rc && it) rc = cg_store_iter_status(it, NULL, 0);

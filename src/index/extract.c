@@ -1153,7 +1153,7 @@ static void scope_index(ectx *x, size_t n)
         const char *s = cg_extract_str(x->out, e->name);
         t->ix[t->n_ix++] = (name_ix){name_hash(s, strlen(s)), (int32_t)i};
     }
-    qsort(t->ix, t->n_ix, sizeof(name_ix), ix_cmp);
+    if (t->n_ix) qsort(t->ix, t->n_ix, sizeof(name_ix), ix_cmp);
 }
 
 /* The entity a scope src[a, b) names (preferring one nested in `near`), or -1. */
@@ -1283,7 +1283,7 @@ static int build_entities(ectx *x)
 {
     tstate *t = x->t;
     cg_extract *out = x->out;
-    qsort(t->defs, t->n_defs, sizeof(xdef), def_cmp);
+    if (t->n_defs) qsort(t->defs, t->n_defs, sizeof(xdef), def_cmp);
     size_t n = defs_merge(t);
     size_t max = x->lim->max_entities > 0 ? (size_t)x->lim->max_entities : 0;
     if (n > max) {
@@ -1358,7 +1358,7 @@ static int build_refs(ectx *x)
 {
     tstate *t = x->t;
     cg_extract *out = x->out;
-    qsort(t->refs, t->n_refs, sizeof(xref), ref_cmp);
+    if (t->n_refs) qsort(t->refs, t->n_refs, sizeof(xref), ref_cmp);
     size_t n = refs_merge(t);
     size_t max = x->lim->max_refs > 0 ? (size_t)x->lim->max_refs : 0;
     if (n > max) {

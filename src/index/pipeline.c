@@ -52,6 +52,8 @@ struct cg_index_job {
     _Atomic int workers_live;
     _Atomic int state;
     _Atomic int cancel;
+    _Atomic int task_refs; /* pool tasks not yet completed (driver + workers) */
+    int released;          /* every task completed: the job may be freed (under mu) */
     _Atomic uint64_t done, indexed, unchanged, skipped, failed, deleted, bytes, entities;
     uint64_t start_ns, end_ns, generation;
     pthread_mutex_t mu; /* rec, final-state wakeups */
@@ -86,11 +88,16 @@ static void job_error(cg_index_job *j, const char *fmt, const char *a, const cha
     pthread_mutex_unlock(&j->mu);
 }
 
+/* Index a file when its extension names a language listed in [parsing] languages. */
 static int walk_filter(void *ctx, const char *rel, size_t rel_len)
 {
-    (void)ctx;
     (void)rel_len;
-    return cg_lang_detect(rel, NULL, 0) != NULL;
+    const cg_index_job *j = ctx;
+    const cg_lang *l = cg_lang_detect(rel, NULL, 0);
+    if (!l) return 0;
+    for (int i = 0; i < j->parsing->languages.n; i++)
+        if (strcmp(j->parsing->languages.items[i], l->name) == 0) return 1;
+    return 0;
 }
 
 static int files_add(cg_index_job *j, const char *rel)
@@ -227,6 +234,19 @@ static void job_final(cg_index_job *j, int state)
     atomic_store(&j->state, state);
     pthread_cond_broadcast(&j->cv);
     pthread_mutex_unlock(&j->mu);
+}
+
+/* Pool completion of every task. The pool reads a task after its run returns, so the job
+ * (which embeds the tasks) may only be freed once every task completed: the last
+ * completion releases it — wakes waiters and calls done_fn. */
+static void task_done(cg_job *job)
+{
+    cg_index_job *j = ((index_task *)job)->owner;
+    if (atomic_fetch_sub(&j->task_refs, 1) != 1) return;
+    pthread_mutex_lock(&j->mu);
+    j->released = 1;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
     if (j->done_fn) j->done_fn(j, j->done_ud);
 }
 
@@ -315,7 +335,16 @@ static void driver_run(cg_job *job)
         index_task *t = &j->workers[i];
         t->owner = j;
         t->job.run = worker_run;
-        if (i == 0 || cg_pool_submit(j->pool, &t->job) != 0) inline_runs++;
+        t->job.done = task_done;
+        if (i == 0) {
+            inline_runs++;
+            continue;
+        }
+        atomic_fetch_add(&j->task_refs, 1); /* before submit: the task may finish at once */
+        if (cg_pool_submit(j->pool, &t->job) != 0) {
+            atomic_fetch_sub(&j->task_refs, 1);
+            inline_runs++;
+        }
     }
     /* This thread takes a worker's share too (and any share the pool refused). */
     for (int i = 0; i < inline_runs; i++) worker_loop(j);
@@ -345,6 +374,8 @@ int cg_index_start(cg_graph *g, cg_pool *pool, const cg_config_parsing *p, uint3
     if (rc == 0) {
         j->driver.owner = j;
         j->driver.job.run = driver_run;
+        j->driver.job.done = task_done;
+        atomic_store(&j->task_refs, 1);
         rc = cg_pool_submit(pool, &j->driver.job);
     }
     if (rc != 0) {
