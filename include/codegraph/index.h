@@ -45,6 +45,9 @@ typedef struct cg_index_metrics {
     int jobs[CG_JOB_STATE_COUNT];  /**< counters: jobs by final state */
 } cg_index_metrics;
 
+/** Memory budget for indexing (e.g. max_memory_usage × memory_pressure_threshold; 0 =
+ *  none): while the process RSS is above it, each job parses one file at a time. */
+void cg_index_memory_budget_set(uint64_t bytes);
 /** Install process-wide metric ids (once, before any job starts); NULL uninstalls. */
 void cg_index_metrics_install(const cg_index_metrics *im);
 

@@ -187,6 +187,8 @@ static int index_run(cmd_env *e, const cmd_opts *o)
     uint32_t id;
     int rc = project_ensure(e, name, real, &id);
     cg_index_job *job = NULL;
+    cg_index_memory_budget_set((uint64_t)((double)e->cfg.performance.max_memory_usage_bytes *
+                                          e->cfg.performance.memory_pressure_threshold));
     uint64_t job_id = 0;
     if (rc == 0)
         rc = cg_index_start(e->graph, e->pool, &e->cfg.parsing, id, "index", NULL, NULL, &job,

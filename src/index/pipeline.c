@@ -29,7 +29,8 @@
 #include "codegraph/metrics.h"
 #include "codegraph/walk.h"
 
-#define INDEX_WORKERS_MAX 64 /* worker jobs per index job */
+#define INDEX_WORKERS_MAX 64    /* worker jobs per index job */
+#define INDEX_BUDGET_WAIT_MS 20 /* re-check interval of a worker held back by the budget */
 
 typedef struct cg_index_job cg_index_job;
 
@@ -52,6 +53,7 @@ struct cg_index_job {
     _Atomic int workers_live;
     _Atomic int state;
     _Atomic int cancel;
+    _Atomic int solo;      /* a worker runs alone while memory is over budget */
     _Atomic int task_refs; /* pool tasks not yet completed (driver + workers) */
     int released;          /* every task completed: the job may be freed (under mu) */
     _Atomic uint64_t done, indexed, unchanged, skipped, failed, deleted, bytes, entities;
@@ -79,6 +81,40 @@ static void metric_add(int id, uint64_t v)
 {
     if (atomic_load_explicit(&index_metrics_on, memory_order_relaxed) && id >= 0)
         cg_metrics_add(index_metrics.m, index_metrics.shard, id, v);
+}
+
+/* Memory budget (bytes; 0 = none): above it, only one worker of a job parses at a time. */
+static _Atomic uint64_t index_budget_bytes;
+
+void cg_index_memory_budget_set(uint64_t bytes)
+{
+    atomic_store(&index_budget_bytes, bytes);
+}
+
+static uint64_t rss_now(void)
+{
+    long pages = 0, rss = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f) return 0;
+    if (fscanf(f, "%ld %ld", &pages, &rss) != 2) rss = 0;
+    fclose(f);
+    return (uint64_t)rss * 4096u;
+}
+
+/* Back-pressure: over budget, a worker waits until memory falls or it may run alone
+ * (one file at a time always progresses, so a job never stalls). Returns 1 when this
+ * worker holds the solo slot and must release it after its file. */
+static int budget_enter(cg_index_job *j)
+{
+    uint64_t budget = atomic_load_explicit(&index_budget_bytes, memory_order_relaxed);
+    if (!budget) return 0;
+    for (;;) {
+        if (rss_now() <= budget) return 0;
+        if (!atomic_exchange(&j->solo, 1)) return 1;
+        if (atomic_load(&j->cancel)) return 0;
+        struct timespec ts = {0, INDEX_BUDGET_WAIT_MS * 1000000L};
+        nanosleep(&ts, NULL);
+    }
 }
 
 static void job_error(cg_index_job *j, const char *fmt, const char *a, const char *b)
@@ -284,7 +320,9 @@ static void worker_loop(cg_index_job *j)
     for (;;) {
         size_t i = atomic_fetch_add(&j->next, 1);
         if (i >= j->n_files || atomic_load_explicit(&j->cancel, memory_order_relaxed)) break;
+        int solo = budget_enter(j);
         file_process(j, j->files[i], &buf, &x);
+        if (solo) atomic_store(&j->solo, 0);
         atomic_fetch_add(&j->done, 1);
     }
     cg_extract_release(&x);

@@ -133,6 +133,8 @@ static void metrics_index_register(cg_server *s)
     im.bytes = cg_metrics_counter(s->metrics, "codegraph_index_bytes_total",
                                   "Bytes of source parsed by index jobs", NULL, NULL);
     cg_index_metrics_install(&im);
+    cg_index_memory_budget_set((uint64_t)((double)s->cfg.performance.max_memory_usage_bytes *
+                                          s->cfg.performance.memory_pressure_threshold));
 }
 
 static int metrics_build(cg_server *s)

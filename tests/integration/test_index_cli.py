@@ -147,6 +147,18 @@ class IndexCli(unittest.TestCase):
         self.assertEqual(done["files_skipped"], 2)
         self.assertNotIn("root:x:0:0", p.stdout + p.stderr)
 
+    def test_memory_budget_back_pressure_still_finishes(self):
+        for i in range(20):
+            self.write(f"gen/m{i}.py", f"def f{i}():\n    return {i}\n")
+        # 16MB x 0.01 is far below any RSS: every job runs one file at a time, and finishes.
+        p = self.cg("index", self.repo, "--project", "demo", "--json",
+                    "--set", "performance.max_memory_usage=16MB",
+                    "--set", "performance.memory_pressure_threshold=0.01")
+        done = json.loads(p.stdout.splitlines()[-1])
+        self.assertEqual(done["event"], "done")
+        self.assertEqual(done["files_indexed"], 23)
+        self.assertEqual(done["files_failed"], 0)
+
     def test_outside_allowed_roots_refused(self):
         other = tempfile.mkdtemp(prefix="cg-outside-")
         try:
