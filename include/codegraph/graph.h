@@ -381,6 +381,7 @@ typedef struct cg_graph_traverse {
 /**
  * Breadth-first over in-edges (callers) or out-edges (callees) up to depth; the start is not
  * listed. Order: depth, then id; `via` is the smallest-id neighbour one level closer.
+ * `bounded` is set when max_nodes stopped the walk or depth/max_nodes were clamped.
  * 0, CG_ENOTFOUND (start missing).
  */
 int cg_graph_callers(cg_graph_view *v, const cg_graph_traverse *t, cg_graph_result *out);
@@ -392,8 +393,9 @@ int cg_graph_references(cg_graph_view *v, uint64_t id, const cg_graph_page *page
 
 /**
  * A shortest path from → to over out-edges of the kinds in `edges` (0 = calls), at most
- * max_depth edges (0 = CG_GRAPH_DEPTH_MAX) and CG_GRAPH_NODES_MAX visited nodes; among
- * equal lengths the one through smaller ids. Hits are the path in order (depth = position,
+ * max_depth edges (0 = CG_GRAPH_DEPTH_MAX) and CG_GRAPH_NODES_MAX visited nodes; each node
+ * is reached from the smallest-id node one step closer to `from` (deterministic). Hits are
+ * the path in order (depth = position,
  * edge_kind/resolution = the edge into the node). 0, CG_ENOTFOUND (no path within the
  * bounds: out->bounded tells whether a bound was hit; or an endpoint is missing).
  */

@@ -11,6 +11,8 @@
 
 /* File uids reserved per synced meta write (allocation is then a counter increment). */
 #define GR_FILE_UID_BLOCK 1024
+/* Paths kept in the uid → path cache before it is emptied and refilled. */
+#define GR_PATH_CACHE_MAX 65536
 /* Meta keys. */
 #define GR_META_SCHEMA "graph.schema"
 #define GR_META_HWM_PROJECT "graph.hwm.project"
@@ -133,6 +135,8 @@ int cg_graph_open(cg_graph **out, cg_store *s, char *err, size_t errlen)
     g->s = s;
     pthread_mutex_init(&g->mu, NULL);
     pthread_mutex_init(&g->pmu, NULL);
+    pthread_mutex_init(&g->cmu, NULL);
+    gr_idmap_init(&g->path_ix);
     rc = gr_schema_check(g, err, errlen);
     if (rc) goto fail;
     rc = gr_load_counters(g);
@@ -157,8 +161,12 @@ void cg_graph_close(cg_graph *g)
         free(r);
     }
     free(g->pins);
+    for (size_t i = 0; i < g->n_paths; i++) free(g->paths[i]);
+    free(g->paths);
+    gr_idmap_release(&g->path_ix);
     pthread_mutex_destroy(&g->mu);
     pthread_mutex_destroy(&g->pmu);
+    pthread_mutex_destroy(&g->cmu);
     free(g);
 }
 
@@ -176,6 +184,55 @@ int gr_file_uid_alloc(cg_graph *g, uint64_t *uid)
     }
     if (!rc) *uid = g->next_file++;
     pthread_mutex_unlock(&g->mu);
+    return rc;
+}
+
+/* Remember uid → path (g->cmu held); a full cache is emptied first. */
+static void gr_path_cache_add(cg_graph *g, uint64_t uid, const char *path)
+{
+    char *copy;
+
+    if (g->n_paths >= GR_PATH_CACHE_MAX || !g->paths) {
+        for (size_t i = 0; i < g->n_paths; i++) free(g->paths[i]);
+        gr_idmap_release(&g->path_ix);
+        g->n_paths = 0;
+        if (!g->paths && !(g->paths = calloc(GR_PATH_CACHE_MAX, sizeof(*g->paths)))) return;
+    }
+    if (!(copy = strdup(path))) return;
+    if (gr_idmap_put(&g->path_ix, uid, g->n_paths + 1) != 0) {
+        free(copy);
+        return;
+    }
+    g->paths[g->n_paths++] = copy;
+}
+
+int gr_uid_path_get(cg_graph *g, uint64_t uid, char *out, size_t cap)
+{
+    uint64_t ix;
+    uint32_t project;
+    const char *path;
+    gr_key k;
+    cg_buf b;
+    int rc;
+
+    pthread_mutex_lock(&g->cmu);
+    if (gr_idmap_get(&g->path_ix, uid, &ix)) {
+        snprintf(out, cap, "%s", g->paths[ix - 1]);
+        pthread_mutex_unlock(&g->cmu);
+        return 0;
+    }
+    pthread_mutex_unlock(&g->cmu);
+    cg_buf_init(&b);
+    gr_k_uid(&k, GR_TAG_FILE_UID, uid);
+    rc = gr_get(g, NULL, CG_STORE_CF_FILES, &k, &b);
+    if (rc >= 0) rc = gr_dec_uid(b.data, b.len, &project, &path);
+    if (!rc) {
+        snprintf(out, cap, "%s", path);
+        pthread_mutex_lock(&g->cmu);
+        gr_path_cache_add(g, uid, path);
+        pthread_mutex_unlock(&g->cmu);
+    }
+    cg_buf_release(&b);
     return rc;
 }
 

@@ -47,9 +47,12 @@
  * Invariants
  * - Ids: a file uid is allocated once per (P, path) and never reused (block-reserved
  *   through meta "graph.hwm.file" with a synced write before use); it belongs to one
- *   project forever. An entity's local id hashes (kind, qualified name, occurrence) into
- *   20 bits, probing linearly past collisions in extraction order and skipping 0: the same
- *   extraction always gets the same ids. Local 0 is the file node (kind "file").
+ *   project forever. An entity's local id is XXH3-64(qualified name, or the name when it
+ *   is empty; seed = kind << 32 | occurrence) mod (2^20 - 1) + 1, where occurrence counts
+ *   earlier entities of the file with the same (kind, qualified name); collisions probe
+ *   linearly (wrapping, skipping 0) in extraction order. So the same extraction always
+ *   gets the same ids, and an unrenamed entity usually keeps its id across edits. Local 0
+ *   is the file node (kind "file"). Changing this formula changes every stored id.
  * - A file's keys are all derivable from its stored data: entities lie in [U<<20,
  *   (U+1)<<20), out-edges of its entities in the same range of out_edges, in-edges into
  *   them in that range of in_edges, its name keys from its entity records, its unresolved
@@ -283,6 +286,11 @@ struct cg_graph {
     uint64_t next_project, next_job, next_file, file_reserved;
     gr_pin *pins;
     int n_pins, cap_pins;
+    /* file uid → path: immutable (uids are never reused), so cached for resolution */
+    pthread_mutex_t cmu;
+    gr_idmap path_ix; /* uid → index + 1 into paths */
+    char **paths;
+    size_t n_paths;
 };
 
 struct cg_graph_view {
@@ -306,6 +314,9 @@ static inline void gr_iter_first(cg_store_iter *it)
 int gr_get(cg_graph *g, const cg_store_snap *snap, cg_store_cf cf, const gr_key *k, cg_buf *buf);
 /* Latest project record. */
 int gr_project_read(cg_graph *g, const cg_store_snap *snap, uint32_t id, cg_graph_project *out);
+/* The path of a file uid (latest), copied into a (NUL-terminated, truncated to cap).
+ * 0, CG_ENOTFOUND, or an error. Cached: the mapping never changes. */
+int gr_uid_path_get(cg_graph *g, uint64_t uid, char *out, size_t cap);
 /* Allocate a file uid (block reservation). */
 int gr_file_uid_alloc(cg_graph *g, uint64_t *uid);
 /* Pin the project's snapshot now if it has none (job start). */

@@ -249,19 +249,14 @@ static uint64_t gr_layer_exact(const gr_rctx *r, const gr_ref *ref, const gr_seg
     return 0;
 }
 
-/* The path of a file uid (cached for the whole resolution). */
+/* The path of a file uid (cached for this file's resolution, and in the graph). */
 static const char *gr_uid_path(gr_rctx *r, uint64_t uid)
 {
+    char path[CG_GRAPH_PATH_MAX + 1];
     uint64_t ix;
-    uint32_t project;
-    const char *path;
-    gr_key k;
 
     if (gr_idmap_get(&r->path_ix, uid, &ix)) return r->paths[ix - 1];
-    gr_k_uid(&k, GR_TAG_FILE_UID, uid);
-    if (gr_get(r->c->g, NULL, CG_STORE_CF_FILES, &k, &r->val) < 0 ||
-        gr_dec_uid(r->val.data, r->val.len, &project, &path) != 0)
-        path = "";
+    if (gr_uid_path_get(r->c->g, uid, path, sizeof(path)) != 0) path[0] = '\0';
     if (r->n_paths == r->cap_paths) {
         int cap = r->cap_paths ? r->cap_paths * 2 : 64;
         char **n = realloc(r->paths, (size_t)cap * sizeof(*n));
