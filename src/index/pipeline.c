@@ -10,8 +10,10 @@
  *            and store it with cg_graph_file_put (one WriteBatch). A file that fails is
  *            counted and reported in the job's errors; it never stops the job.
  *   finish:  run by the last worker out: delete files that vanished (or are now ignored
- *            or refused), resolve the project's references, publish the generation,
- *            store the final job record, wake waiters, call `done`.
+ *            or refused) and list the files to (re)resolve;
+ *   resolve: one resolver per pool thread takes files from a second cursor; the last one
+ *            out publishes the generation and stores the final job record.
+ *   release: the last pool task to complete wakes waiters and calls `done`.
  * Counters are atomics; the job record (with its error messages) is under `mu`.
  */
 #include <pthread.h>
@@ -63,6 +65,12 @@ struct cg_index_job {
     cg_graph_job rec;
     index_task driver;
     index_task workers[INDEX_WORKERS_MAX];
+    index_task resolvers[INDEX_WORKERS_MAX];
+    uint64_t *uids; /* files to resolve (from cg_graph_resolve_pending) */
+    size_t n_uids;
+    _Atomic size_t next_uid;
+    _Atomic int resolvers_live;
+    _Atomic int phase_failed;
     int n_workers;
     cg_index_done_fn done_fn;
     void *done_ud;
@@ -286,20 +294,10 @@ static void task_done(cg_job *job)
     if (j->done_fn) j->done_fn(j, j->done_ud);
 }
 
-static void job_finish(cg_index_job *j)
+/* Last step, by the last resolver out: publish and record. */
+static void job_publish(cg_index_job *j)
 {
-    if (atomic_load(&j->cancel)) {
-        /* Files stored so far stay (each is whole); nothing is published. */
-        job_error(j, "%s: %s", j->root, "cancelled (server shutting down or project deleted)");
-        job_final(j, CG_JOB_CANCELLED);
-        return;
-    }
-    int state = CG_JOB_DONE;
-    if (cg_graph_file_foreach(j->g, j->project, vanished_cb, j) != 0) state = CG_JOB_FAILED;
-    cg_graph_resolve_stats st;
-    memset(&st, 0, sizeof st);
-    if (state == CG_JOB_DONE && cg_graph_resolve_project(j->g, j->project, 0, &st) != 0)
-        state = CG_JOB_FAILED;
+    int state = atomic_load(&j->phase_failed) ? CG_JOB_FAILED : CG_JOB_DONE;
     if (state == CG_JOB_DONE && cg_graph_project_publish(j->g, j->project, &j->generation) != 0)
         state = CG_JOB_FAILED;
     if (state == CG_JOB_FAILED) job_error(j, "%s: %s", j->root, "resolve/publish failed");
@@ -308,7 +306,59 @@ static void job_finish(cg_index_job *j)
     snprintf(ms, sizeof ms, "%.0f", (double)(cg_time_mono_ns() - j->start_ns) / 1e6);
     cg_log_info("index", state == CG_JOB_DONE ? "index job done" : "index job failed", "root",
                 j->root, "files", files, "elapsed_ms", ms);
+    free(j->uids);
+    j->uids = NULL;
     job_final(j, state);
+}
+
+/* Resolve files from the shared cursor; the last resolver out publishes. Safe in parallel:
+ * every put of the job has returned (see graph.h, writing phase 2). */
+static void resolver_loop(cg_index_job *j)
+{
+    for (;;) {
+        size_t i = atomic_fetch_add(&j->next_uid, 1);
+        if (i >= j->n_uids) break;
+        if (cg_graph_resolve_file(j->g, j->project, j->uids[i], NULL) != 0)
+            atomic_store(&j->phase_failed, 1);
+    }
+    if (atomic_fetch_sub(&j->resolvers_live, 1) == 1) job_publish(j);
+}
+
+static void resolver_run(cg_job *job)
+{
+    resolver_loop(((index_task *)job)->owner);
+}
+
+/* Run by the last worker out: drop vanished files, then resolve on every pool thread. */
+static void job_finish(cg_index_job *j)
+{
+    if (atomic_load(&j->cancel)) {
+        /* Files stored so far stay (each is whole); nothing is published. */
+        job_error(j, "%s: %s", j->root, "cancelled (server shutting down or project deleted)");
+        job_final(j, CG_JOB_CANCELLED);
+        return;
+    }
+    if (cg_graph_file_foreach(j->g, j->project, vanished_cb, j) != 0 ||
+        cg_graph_resolve_pending(j->g, j->project, 0, &j->uids, &j->n_uids) != 0) {
+        atomic_store(&j->phase_failed, 1);
+        j->n_uids = 0;
+    }
+    int n = CG_MAX(1, CG_MIN(cg_pool_threads(j->pool), INDEX_WORKERS_MAX));
+    if ((size_t)n > j->n_uids) n = j->n_uids ? (int)j->n_uids : 1;
+    atomic_store(&j->resolvers_live, n);
+    int inline_runs = 1;
+    for (int i = 1; i < n; i++) {
+        index_task *t = &j->resolvers[i];
+        t->owner = j;
+        t->job.run = resolver_run;
+        t->job.done = task_done;
+        atomic_fetch_add(&j->task_refs, 1);
+        if (cg_pool_submit(j->pool, &t->job) != 0) {
+            atomic_fetch_sub(&j->task_refs, 1);
+            inline_runs++;
+        }
+    }
+    for (int i = 0; i < inline_runs; i++) resolver_loop(j);
 }
 
 static void worker_loop(cg_index_job *j)
@@ -489,6 +539,7 @@ void cg_index_job_free(cg_index_job *j)
     for (size_t i = 0; i < j->n_files; i++) free(j->files[i]);
     free(j->files);
     cg_walk_destroy(j->walker);
+    free(j->uids);
     pthread_mutex_destroy(&j->mu);
     pthread_cond_destroy(&j->cv);
     free(j);
