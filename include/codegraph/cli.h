@@ -18,6 +18,8 @@ int cg_cli_healthcheck(int argc, char **argv);
 
 /** `codegraph index PATH [--project NAME] [--json] [-c PATH] [--set K=V]`. */
 int cg_cli_index(int argc, char **argv);
+/** `codegraph grammars list | test LANG FILE` (exit 1 when the file has syntax errors). */
+int cg_cli_grammars(int argc, char **argv);
 /** `codegraph projects [--json] [-c PATH]`. */
 int cg_cli_projects(int argc, char **argv);
 /** `codegraph stats [--project P] [--json] [-c PATH]`. */

@@ -52,6 +52,7 @@ static const char usage_text[] =
     "  serve [-c PATH]            run the server (defaults: 127.0.0.1:8000, data in ./data)\n"
     "  index PATH [--project NAME] [--json]   index a repository (progress on a TTY)\n"
     "  projects [--json]          list indexed projects\n"
+    "  grammars list | test LANG FILE   compiled-in languages; parse one file, report errors\n"
     "  stats [--project P] [--json]   store and graph statistics\n"
     "  healthcheck [--url URL]    exit 0 if /health answers healthy (Docker HEALTHCHECK)\n"
     "  version                    version, commit and grammar versions\n"
@@ -225,6 +226,7 @@ int cg_cli_main(int argc, char **argv)
     if (cmd && strcmp(cmd, "healthcheck") == 0) return cg_cli_healthcheck(argc, argv);
     if (cmd && strcmp(cmd, "index") == 0) return cg_cli_index(argc, argv);
     if (cmd && strcmp(cmd, "projects") == 0) return cg_cli_projects(argc, argv);
+    if (cmd && strcmp(cmd, "grammars") == 0) return cg_cli_grammars(argc, argv);
     if (cmd && strcmp(cmd, "stats") == 0) return cg_cli_stats(argc, argv);
     cli_opts o;
     memset(&o, 0, sizeof o);
