@@ -34,6 +34,13 @@ enum {
     CG_INDEX_OUT_COUNT
 };
 
+/** Grammar slots of the per-language metric arrays (cg_lang_all order; 16 used). */
+#define CG_INDEX_METRIC_LANGS 32
+/** The per-project gauge the pipeline sets when a job publishes (label "project" = name). */
+#define CG_INDEX_METRIC_LAST_INDEXED "codegraph_project_last_indexed_timestamp_seconds"
+#define CG_INDEX_METRIC_LAST_INDEXED_HELP                                                          \
+    "Unix time of the project's last successful index job (published generation)"
+
 struct cg_metrics;
 /** Metric ids the pipeline updates (registered by the server); -1 = none. */
 typedef struct cg_index_metrics {
@@ -43,6 +50,12 @@ typedef struct cg_index_metrics {
     int entities;                  /**< counter: entities stored */
     int bytes;                     /**< counter: bytes parsed */
     int jobs[CG_JOB_STATE_COUNT];  /**< counters: jobs by final state */
+    /** histograms (seconds) of cg_extract_file per file, by cg_lang_all index */
+    int parse_seconds[CG_INDEX_METRIC_LANGS];
+    /** counters: files parsed and stored, by cg_lang_all index */
+    int files_by_lang[CG_INDEX_METRIC_LANGS];
+    /** non-zero: on publish, set the dynamic gauge CG_INDEX_METRIC_LAST_INDEXED{project} */
+    int last_indexed;
 } cg_index_metrics;
 
 /** Memory budget for indexing (e.g. max_memory_usage × memory_pressure_threshold; 0 =

@@ -91,6 +91,40 @@ static void metric_add(int id, uint64_t v)
         cg_metrics_add(index_metrics.m, index_metrics.shard, id, v);
 }
 
+_Static_assert(CG_METRICS_DYN_VALUE_MAX > CG_GRAPH_NAME_MAX, "a project name fits a label");
+
+/* The per-language metric slot of `lang` (its cg_lang_all index), -1 when unknown. */
+static int metric_lang_slot(const cg_lang *lang)
+{
+    int n;
+    const cg_lang *all = cg_lang_all(&n);
+    for (int i = 0; i < n && i < CG_INDEX_METRIC_LANGS; i++)
+        if (&all[i] == lang) return i;
+    return -1;
+}
+
+/* A file of `lang` went through cg_extract_file in `ns`; `stored` when it was stored. */
+static void metric_parsed(const cg_lang *lang, uint64_t ns, int stored)
+{
+    int slot = metric_lang_slot(lang);
+    if (!atomic_load_explicit(&index_metrics_on, memory_order_relaxed) || slot < 0) return;
+    cg_metrics_observe(index_metrics.m, index_metrics.shard, index_metrics.parse_seconds[slot],
+                       (double)ns / 1e9);
+    if (stored) metric_add(index_metrics.files_by_lang[slot], 1);
+}
+
+/* The project was published: CG_INDEX_METRIC_LAST_INDEXED{project=name} = its indexed_s. */
+static void metric_published(cg_graph *g, uint32_t project)
+{
+    cg_graph_project pr;
+    if (!atomic_load_explicit(&index_metrics_on, memory_order_relaxed) ||
+        !index_metrics.last_indexed || cg_graph_project_get(g, project, &pr) != 0)
+        return;
+    int id = cg_metrics_gauge_dyn(index_metrics.m, CG_INDEX_METRIC_LAST_INDEXED,
+                                  CG_INDEX_METRIC_LAST_INDEXED_HELP, "project", pr.name);
+    cg_metrics_gauge_set(index_metrics.m, id, (double)pr.indexed_s);
+}
+
 /* Memory budget (bytes; 0 = none): above it, only one worker of a job parses at a time. */
 static _Atomic uint64_t index_budget_bytes;
 
@@ -189,8 +223,13 @@ static int file_store(cg_index_job *j, const char *rel, const cg_buf *buf, uint6
     cg_extract_limits lim;
     cg_extract_limits_default(&lim);
     lim.parse_timeout_us = (uint64_t)CG_INDEX_PARSE_TIMEOUT_MS * 1000;
+    uint64_t t0 = cg_time_mono_ns();
     int rc = cg_extract_file(lang, buf->data ? buf->data : "", buf->len, &lim, x);
-    if (rc != 0 && !(rc == CG_EPARSE && x->timed_out)) return rc;
+    uint64_t parse_ns = cg_time_mono_ns() - t0;
+    if (rc != 0 && !(rc == CG_EPARSE && x->timed_out)) {
+        metric_parsed(lang, parse_ns, 0);
+        return rc;
+    }
     if (x->timed_out) job_error(j, "%s: %s", rel, "parse timed out (file stored without entities)");
     cg_graph_file_meta meta = {.language = lang->name,
                                .hash = hash,
@@ -198,6 +237,7 @@ static int file_store(cg_index_job *j, const char *rel, const cg_buf *buf, uint6
                                .mtime_ns = info->mtime_ns,
                                .lines = count_lines(buf->data, buf->len)};
     rc = cg_graph_file_put(j->g, j->project, rel, &meta, x, 0);
+    metric_parsed(lang, parse_ns, rc == 0);
     if (rc == 0) {
         atomic_fetch_add(&j->entities, (uint64_t)x->n_entities);
         atomic_fetch_add(&j->bytes, buf->len);
@@ -300,6 +340,7 @@ static void job_publish(cg_index_job *j)
     int state = atomic_load(&j->phase_failed) ? CG_JOB_FAILED : CG_JOB_DONE;
     if (state == CG_JOB_DONE && cg_graph_project_publish(j->g, j->project, &j->generation) != 0)
         state = CG_JOB_FAILED;
+    if (state == CG_JOB_DONE) metric_published(j->g, j->project);
     if (state == CG_JOB_FAILED) job_error(j, "%s: %s", j->root, "resolve/publish failed");
     char files[32], ms[32];
     snprintf(files, sizeof files, "%zu", j->n_files);

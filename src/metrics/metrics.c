@@ -8,6 +8,9 @@
  *   hist [route][0]                        sum of durations in ns
  *        [route][1 .. n_buckets + 1]       per-bucket counts, NOT cumulative (+Inf last)
  *   ctr  [id]                              generic counters (indexed by registration id)
+ * Registered histograms (cg_metrics_histogram) own one allocation each, split into a
+ * cache-line-padded row per shard (see struct cg_metric_hist); gauges are one global
+ * atomic word each (gauge_bits, dyn_bits), since "set" has no per-shard meaning.
  * Writers use relaxed fetch-adds on their own block only, so there is no cache-line
  * ping-pong between reactors and no lock. A scrape sums every shard; it may observe a
  * request in requests_total but not yet in the histogram (that is harmless), and the
@@ -18,11 +21,17 @@
  *   - statuses map to a fixed slot table (status_slot) with slot 0 = "other", so the hot
  *     path is an array index, never a search or a string;
  *   - defs[i].family is the index of the first def with the same name: a family is
- *     rendered once, at its first registration's position, with all its series together.
+ *     rendered once, at its first registration's position, with all its series together;
+ *   - a histogram's _sum is fixed point (integer word + 1e-9 fraction word), so adds
+ *     from any number of threads on one shard are exact and order-independent;
+ *   - dynamic gauges (dyn.c) are the only run-time registrations: their tables are read
+ *     and written under dyn_mu, which the request hot path never takes; their ids are
+ *     CG_METRICS_IDS_MAX + slot, and a slot, once handed out, is never reused.
  */
 #include "codegraph/metrics.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +53,9 @@ static const uint8_t status_slot[CG_METRICS_STATUS_TABLE] = {
 };
 
 static const double default_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+/* The series names a histogram family renders besides its own. */
+static const char *const hist_suffixes[] = {"_bucket", "_sum", "_count"};
 
 /* Names the built-in families use; registering them again would duplicate a family. */
 static const char *const reserved_names[] = {
@@ -122,6 +134,11 @@ int cg_metrics_create(cg_metrics **out, int shards, const char *const *routes, i
     cg_metrics *m = aligned_alloc(_Alignof(cg_metrics), sizeof *m); /* size is a multiple */
     if (!m) return CG_ENOMEM;
     memset(m, 0, sizeof *m);
+    rc = cg_metrics_dyn_init(m);
+    if (rc < 0) {
+        free(m);
+        return rc;
+    }
     m->n_routes = n_routes;
     rc = metrics_set_buckets(m, buckets, n_buckets);
     if (rc < 0) goto fail;
@@ -147,6 +164,12 @@ void cg_metrics_destroy(cg_metrics *m)
 {
     if (!m) return;
     for (int i = 0; i < m->n_shards; i++) free(m->shards[i].block);
+    for (int i = 0; i < m->n_defs; i++) {
+        if (!m->defs[i].hist) continue;
+        free(m->defs[i].hist->cells);
+        free(m->defs[i].hist);
+    }
+    cg_metrics_dyn_release(m);
     free(m);
 }
 
@@ -188,9 +211,15 @@ void cg_metrics_add(cg_metrics *m, int shard, int id, uint64_t v)
 void cg_metrics_gauge_set(cg_metrics *m, int id, double v)
 {
     if (id < 0) return; /* as in cg_metrics_add */
-    CG_ASSERT(id < m->n_defs && m->defs[id].kind == CG_MK_GAUGE);
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
+    if (id >= CG_METRICS_IDS_MAX) {
+        int slot = id - CG_METRICS_IDS_MAX;
+        CG_ASSERT(slot < atomic_load_explicit(&m->n_dyn, memory_order_relaxed));
+        atomic_store_explicit(&m->dyn_bits[slot], bits, memory_order_relaxed);
+        return;
+    }
+    CG_ASSERT(id < m->n_defs && m->defs[id].kind == CG_MK_GAUGE);
     atomic_store_explicit(&m->gauge_bits[id], bits, memory_order_relaxed);
 }
 
@@ -216,34 +245,69 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && memcmp(s + n - k, suffix, k) == 0;
 }
 
-/* Check name/help/label against the format rules and limits. */
-static int def_check_args(int kind, const char *name, const char *help, const char *label_name,
-                          const char *label_value)
+/* 1 when `name` is `base` followed by one of the histogram suffixes. */
+static int is_derived(const char *name, const char *base)
 {
+    size_t n = strlen(base);
+    if (strncmp(name, base, n) != 0) return 0;
+    for (size_t i = 0; i < CG_ARRAY_LEN(hist_suffixes); i++)
+        if (strcmp(name + n, hist_suffixes[i]) == 0) return 1;
+    return 0;
+}
+
+static int name_reserved(const char *name, int is_hist)
+{
+    for (size_t i = 0; i < CG_ARRAY_LEN(reserved_names); i++)
+        if (strcmp(name, reserved_names[i]) == 0 ||
+            (is_hist && is_derived(reserved_names[i], name)))
+            return 1;
+    return 0;
+}
+
+/* Check name/help/label against the format rules and limits (value_max: label value). */
+int cg_metrics_def_check(int kind, const char *name, const char *help, const char *label_name,
+                         const char *label_value, size_t value_max)
+{
+    int is_hist = kind == CG_MK_HISTOGRAM;
     if (!name_valid(name, 0) || !help || !*help) return CG_EINVAL;
     if ((label_name == NULL) != (label_value == NULL)) return CG_EINVAL;
     if (label_name && !name_valid(label_name, 1)) return CG_EINVAL;
+    if (is_hist && label_name && strcmp(label_name, "le") == 0) return CG_EINVAL;
     if ((kind == CG_MK_COUNTER) != ends_with(name, "_total")) return CG_EINVAL;
-    for (size_t i = 0; i < CG_ARRAY_LEN(reserved_names); i++)
-        if (strcmp(name, reserved_names[i]) == 0) return CG_EINVAL;
+    for (size_t i = 0; is_hist && i < CG_ARRAY_LEN(hist_suffixes); i++)
+        if (ends_with(name, hist_suffixes[i])) return CG_EINVAL;
+    if (name_reserved(name, is_hist)) return CG_EINVAL;
     if (strlen(name) >= CG_METRICS_NAME_MAX || strlen(help) >= CG_METRICS_HELP_MAX)
         return CG_ELIMIT;
-    if (label_name && (strlen(label_name) >= CG_METRICS_NAME_MAX ||
-                       strlen(label_value) >= CG_METRICS_LABEL_VALUE_MAX))
+    if (label_name &&
+        (strlen(label_name) >= CG_METRICS_NAME_MAX || strlen(label_value) >= value_max))
         return CG_ELIMIT;
     return 0;
 }
 
-/* Find the family `name` joins (or -1 for a new one); CG_EINVAL on a kind clash or a
- * duplicate series. Gauges and gauge callbacks share the TYPE "gauge". */
+int cg_metrics_name_clash(const struct cg_metric_def *d, const char *name, int is_hist)
+{
+    return (d->kind == CG_MK_HISTOGRAM && is_derived(name, d->name)) ||
+           (is_hist && is_derived(d->name, name));
+}
+
+/* The TYPE a kind renders as: families may only mix kinds of one TYPE. */
+static int kind_type(int kind)
+{
+    return kind == CG_MK_GAUGE_FN ? CG_MK_GAUGE : kind;
+}
+
+/* Find the family `name` joins (or -1 for a new one); CG_EINVAL on a TYPE clash, a
+ * duplicate series or a clash with a histogram's derived names. */
 static int def_find_family(const cg_metrics *m, int kind, const char *name, const char *label_name,
                            const char *label_value)
 {
     int family = -1;
     for (int i = 0; i < m->n_defs; i++) {
         const struct cg_metric_def *d = &m->defs[i];
+        if (cg_metrics_name_clash(d, name, kind == CG_MK_HISTOGRAM)) return CG_EINVAL;
         if (strcmp(d->name, name) != 0) continue;
-        if ((d->kind == CG_MK_COUNTER) != (kind == CG_MK_COUNTER)) return CG_EINVAL;
+        if (kind_type(d->kind) != kind_type(kind)) return CG_EINVAL;
         if (strcmp(d->label_name, label_name ? label_name : "") == 0 &&
             strcmp(d->label_value, label_value ? label_value : "") == 0)
             return CG_EINVAL;
@@ -256,8 +320,10 @@ static int def_add(cg_metrics *m, int kind, const char *name, const char *help,
                    const char *label_name, const char *label_value)
 {
     if (!m) return CG_EINVAL;
-    int rc = def_check_args(kind, name, help, label_name, label_value);
+    int rc =
+        cg_metrics_def_check(kind, name, help, label_name, label_value, CG_METRICS_LABEL_VALUE_MAX);
     if (rc < 0) return rc;
+    if (cg_metrics_dyn_name_used(m, name, kind == CG_MK_HISTOGRAM)) return CG_EINVAL;
     int family = def_find_family(m, kind, name, label_name, label_value);
     if (family < -1) return family;
     if (m->n_defs >= CG_METRICS_IDS_MAX) return CG_ELIMIT;
@@ -295,4 +361,73 @@ int cg_metrics_gauge_fn(cg_metrics *m, const char *name, const char *help, doubl
     m->defs[id].fn = fn;
     m->defs[id].ud = ud;
     return id;
+}
+
+/* ---- histograms ---- */
+
+static int hist_alloc(const cg_metrics *m, const double *buckets, int n_buckets,
+                      struct cg_metric_hist **out)
+{
+    if (!buckets || n_buckets == 0) {
+        buckets = default_buckets;
+        n_buckets = (int)CG_ARRAY_LEN(default_buckets);
+    }
+    if (n_buckets < 0) return CG_EINVAL;
+    if (n_buckets > CG_METRICS_BUCKETS_MAX) return CG_ELIMIT;
+    for (int i = 0; i < n_buckets; i++)
+        if (!isfinite(buckets[i]) || (i > 0 && buckets[i] <= buckets[i - 1])) return CG_EINVAL;
+    struct cg_metric_hist *h = calloc(1, sizeof *h);
+    if (!h) return CG_ENOMEM;
+    h->n_buckets = n_buckets;
+    memcpy(h->bound, buckets, (size_t)n_buckets * sizeof *buckets);
+    size_t line_words = CG_METRICS_CACHE_LINE / sizeof(uint64_t);
+    h->stride = ((size_t)n_buckets + 3 + line_words - 1) / line_words * line_words;
+    size_t words = h->stride * (size_t)m->n_shards;
+    h->cells = aligned_alloc(CG_METRICS_CACHE_LINE, words * sizeof *h->cells);
+    if (!h->cells) {
+        free(h);
+        return CG_ENOMEM;
+    }
+    for (size_t i = 0; i < words; i++) atomic_init(&h->cells[i], 0);
+    *out = h;
+    return 0;
+}
+
+int cg_metrics_histogram(cg_metrics *m, const char *name, const char *help, const char *label_name,
+                         const char *label_value, const double *buckets, int n_buckets)
+{
+    struct cg_metric_hist *h = NULL;
+    if (!m) return CG_EINVAL;
+    int rc = hist_alloc(m, buckets, n_buckets, &h);
+    if (rc < 0) return rc;
+    int id = def_add(m, CG_MK_HISTOGRAM, name, help, label_name, label_value);
+    if (id < 0) {
+        free(h->cells);
+        free(h);
+        return id;
+    }
+    m->defs[id].hist = h;
+    return id;
+}
+
+void cg_metrics_observe(cg_metrics *m, int shard, int id, double value)
+{
+    if (id < 0 || isnan(value)) return;
+    CG_ASSERT((unsigned)shard < (unsigned)m->n_shards);
+    CG_ASSERT(id < m->n_defs && m->defs[id].kind == CG_MK_HISTOGRAM);
+    const struct cg_metric_hist *h = m->defs[id].hist;
+    int b = 0;
+    while (b < h->n_buckets && !(value <= h->bound[b])) b++;
+    double v = CG_MAX(CG_MIN(value, CG_METRICS_OBSERVE_MAX), -CG_METRICS_OBSERVE_MAX);
+    double ip = floor(v);
+    int64_t whole = (int64_t)ip;
+    uint64_t frac = (uint64_t)llround((v - ip) * (double)CG_METRICS_FRAC_UNIT);
+    if (frac >= CG_METRICS_FRAC_UNIT) { /* rounded up to the next integer */
+        frac -= CG_METRICS_FRAC_UNIT;
+        whole++;
+    }
+    _Atomic uint64_t *c = h->cells + (size_t)shard * h->stride;
+    atomic_fetch_add_explicit(&c[0], (uint64_t)whole, memory_order_relaxed);
+    atomic_fetch_add_explicit(&c[1], frac, memory_order_relaxed);
+    atomic_fetch_add_explicit(&c[2 + b], 1, memory_order_relaxed);
 }

@@ -4,10 +4,12 @@
  * Output order is fixed so that two scrapes diff cleanly: process_*, build info, the
  * request counter (route, method, status order; non-zero series only), the request
  * histogram (route order; routes with at least one request), then registered families in
- * registration order. Escaping follows the format: HELP escapes '\' and newline; label
- * values escape '\', '"' and newline, and invalid UTF-8 becomes U+FFFD so the output
+ * registration order (histogram series only once observed), then the dynamic gauge
+ * families (under dyn_mu, in creation order). Escaping follows the format: HELP escapes '\' and
+ * newline; label values escape '\', '"' and newline, and invalid UTF-8 becomes U+FFFD so the output
  * always parses.
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -222,10 +224,70 @@ static void render_hist_route(const cg_metrics *m, cg_buf *out, int r)
     cg_buf_putc(out, '\n');
 }
 
+/* `name<suffix>{label="v",le="` (le_open) or `name<suffix>{label="v"} ` / `name<suffix> `. */
+static void put_series_open(cg_buf *out, const struct cg_metric_def *d, const char *suffix,
+                            int le_open)
+{
+    int labelled = d->label_name[0] != 0;
+    cg_buf_puts(out, d->name);
+    cg_buf_puts(out, suffix);
+    if (labelled || le_open) cg_buf_putc(out, '{');
+    if (labelled) put_label(out, d->label_name, d->label_value);
+    if (le_open)
+        cg_buf_puts(out, labelled ? ",le=\"" : "le=\"");
+    else
+        cg_buf_puts(out, labelled ? "} " : " ");
+}
+
+/* The value of a histogram's _sum from its fixed-point words. */
+static double hist_sum_value(uint64_t whole, uint64_t frac)
+{
+    int64_t w = (int64_t)(whole + frac / CG_METRICS_FRAC_UNIT);
+    return (double)w + (double)(frac % CG_METRICS_FRAC_UNIT) / (double)CG_METRICS_FRAC_UNIT;
+}
+
+/* One series of a registered histogram: cumulative buckets, +Inf, _sum, _count. */
+static void render_hist_series(const cg_metrics *m, cg_buf *out, const struct cg_metric_def *d)
+{
+    const struct cg_metric_hist *h = d->hist;
+    uint64_t cnt[CG_METRICS_BUCKETS_MAX + 1] = {0}, whole = 0, frac = 0, total = 0;
+    for (int s = 0; s < m->n_shards; s++) {
+        const _Atomic uint64_t *c = h->cells + (size_t)s * h->stride;
+        whole += atomic_load_explicit(&c[0], memory_order_relaxed);
+        frac += atomic_load_explicit(&c[1], memory_order_relaxed);
+        for (int b = 0; b <= h->n_buckets; b++)
+            cnt[b] += atomic_load_explicit(&c[2 + b], memory_order_relaxed);
+    }
+    for (int b = 0; b <= h->n_buckets; b++) total += cnt[b];
+    if (total == 0) return;
+    uint64_t cum = 0;
+    for (int b = 0; b <= h->n_buckets; b++) {
+        cum += cnt[b];
+        put_series_open(out, d, "_bucket", 1);
+        if (b < h->n_buckets)
+            cg_buf_put_double(out, h->bound[b]);
+        else
+            cg_buf_puts(out, "+Inf");
+        cg_buf_puts(out, "\"} ");
+        cg_buf_put_u64(out, cum);
+        cg_buf_putc(out, '\n');
+    }
+    put_series_open(out, d, "_sum", 0);
+    cg_buf_put_double(out, hist_sum_value(whole, frac));
+    cg_buf_putc(out, '\n');
+    put_series_open(out, d, "_count", 0);
+    cg_buf_put_u64(out, total);
+    cg_buf_putc(out, '\n');
+}
+
 /* One series of a registered family. */
 static void render_def_sample(const cg_metrics *m, cg_buf *out, int id)
 {
     const struct cg_metric_def *d = &m->defs[id];
+    if (d->kind == CG_MK_HISTOGRAM) {
+        render_hist_series(m, out, d);
+        return;
+    }
     cg_buf_puts(out, d->name);
     if (d->label_name[0]) {
         cg_buf_putc(out, '{');
@@ -249,15 +311,48 @@ static void render_def_sample(const cg_metrics *m, cg_buf *out, int id)
     cg_buf_putc(out, '\n');
 }
 
+static const char *kind_type_name(int kind)
+{
+    return kind == CG_MK_COUNTER ? "counter" : kind == CG_MK_HISTOGRAM ? "histogram" : "gauge";
+}
+
 static void render_defs(const cg_metrics *m, cg_buf *out)
 {
     for (int i = 0; i < m->n_defs; i++) {
         const struct cg_metric_def *d = &m->defs[i];
         if (d->family != i) continue; /* rendered with its family's first member */
-        put_head(out, d->name, d->help, d->kind == CG_MK_COUNTER ? "counter" : "gauge");
+        put_head(out, d->name, d->help, kind_type_name(d->kind));
         for (int j = i; j < m->n_defs; j++)
             if (m->defs[j].family == i) render_def_sample(m, out, j);
     }
+}
+
+/* The dynamic gauge families, each with its series in creation order (under dyn_mu). */
+static void render_dyn(cg_metrics *m, cg_buf *out)
+{
+    pthread_mutex_lock(&m->dyn_mu);
+    int n = atomic_load_explicit(&m->n_dyn, memory_order_relaxed);
+    for (int f = 0; f < m->n_dyn_families; f++) {
+        const struct cg_metric_dyn_family *fam = &m->dyn_families[f];
+        put_head(out, fam->name, fam->help, "gauge");
+        for (int i = 0; i < n; i++) {
+            const struct cg_metric_dyn_series *d = &m->dyn[i];
+            if (d->family != f) continue;
+            cg_buf_puts(out, fam->name);
+            if (d->label_name[0]) {
+                cg_buf_putc(out, '{');
+                put_label(out, d->label_name, d->label_value);
+                cg_buf_putc(out, '}');
+            }
+            cg_buf_putc(out, ' ');
+            uint64_t bits = atomic_load_explicit(&m->dyn_bits[i], memory_order_relaxed);
+            double v;
+            memcpy(&v, &bits, sizeof v);
+            cg_buf_put_double(out, v);
+            cg_buf_putc(out, '\n');
+        }
+    }
+    pthread_mutex_unlock(&m->dyn_mu);
 }
 
 void cg_metrics_render(cg_metrics *m, cg_buf *out)
@@ -269,4 +364,5 @@ void cg_metrics_render(cg_metrics *m, cg_buf *out)
              "histogram");
     for (int r = 0; r < m->n_routes; r++) render_hist_route(m, out, r);
     render_defs(m, out);
+    render_dyn(m, out);
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "codegraph/base.h"
+#include "codegraph/lang.h"
 #include "codegraph/log.h"
 #include "server_int.h"
 
@@ -116,6 +117,52 @@ static double gauge_ready(void *ud)
     return atomic_load(&((cg_server *)ud)->state) == CG_SERVER_SERVING;
 }
 
+/* Per-language parse histograms and file counters, one series per language name (tsx and
+ * typescript share "typescript"); slots follow cg_lang_all, unused slots are -1. */
+static void metrics_lang_register(cg_server *s, cg_index_metrics *im)
+{
+    static const double parse_buckets[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                           0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+    int n;
+    const cg_lang *all = cg_lang_all(&n);
+    for (int i = 0; i < CG_INDEX_METRIC_LANGS; i++)
+        im->parse_seconds[i] = im->files_by_lang[i] = -1;
+    for (int i = 0; i < n && i < CG_INDEX_METRIC_LANGS; i++) {
+        int same = 0;
+        while (same < i && strcmp(all[same].name, all[i].name) != 0) same++;
+        if (same < i) {
+            im->parse_seconds[i] = im->parse_seconds[same];
+            im->files_by_lang[i] = im->files_by_lang[same];
+            continue;
+        }
+        im->parse_seconds[i] =
+            cg_metrics_histogram(s->metrics, "codegraph_parse_duration_seconds",
+                                 "Parse and extraction time per file, by language", "language",
+                                 all[i].name, parse_buckets, (int)CG_ARRAY_LEN(parse_buckets));
+        im->files_by_lang[i] = cg_metrics_counter(
+            s->metrics, "codegraph_index_files_by_language_total",
+            "Files parsed and stored by index jobs, by language", "language", all[i].name);
+    }
+}
+
+/* The last-indexed gauge of every project indexed before this start (bounded by
+ * CG_METRICS_DYN_MAX); later publishes update or add series from the pipeline. */
+static void metrics_projects_seed(cg_server *s)
+{
+    int n = cg_graph_project_list(s->graph, NULL, 0);
+    if (n <= 0) return;
+    n = CG_MIN(n, CG_METRICS_DYN_MAX);
+    cg_graph_project *p = malloc((size_t)n * sizeof *p);
+    if (p) n = CG_MIN(n, cg_graph_project_list(s->graph, p, n));
+    for (int i = 0; p && i < n; i++) {
+        if (p[i].state != CG_PROJECT_ACTIVE || p[i].indexed_s <= 0) continue;
+        int id = cg_metrics_gauge_dyn(s->metrics, CG_INDEX_METRIC_LAST_INDEXED,
+                                      CG_INDEX_METRIC_LAST_INDEXED_HELP, "project", p[i].name);
+        cg_metrics_gauge_set(s->metrics, id, (double)p[i].indexed_s);
+    }
+    free(p);
+}
+
 static void metrics_index_register(cg_server *s)
 {
     static const char *const outcomes[] = {"indexed", "unchanged", "skipped", "failed", "deleted"};
@@ -132,6 +179,9 @@ static void metrics_index_register(cg_server *s)
                                      "Entities stored by index jobs", NULL, NULL);
     im.bytes = cg_metrics_counter(s->metrics, "codegraph_index_bytes_total",
                                   "Bytes of source parsed by index jobs", NULL, NULL);
+    metrics_lang_register(s, &im);
+    im.last_indexed = 1;
+    metrics_projects_seed(s);
     cg_index_metrics_install(&im);
     cg_index_memory_budget_set((uint64_t)((double)s->cfg.performance.max_memory_usage_bytes *
                                           s->cfg.performance.memory_pressure_threshold));

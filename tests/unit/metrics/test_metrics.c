@@ -4,8 +4,12 @@
  * with inclusive upper bounds and exact _sum/_count; only non-zero request series appear;
  * unknown statuses/methods fall into "other"/"OTHER"; registration enforces names, kinds,
  * duplicates and limits and groups families; HELP and label values are escaped (and bad
- * UTF-8 replaced); build_info and the process_* metrics are present and plausible; and the
- * real `promtool check metrics` accepts the output (and rejects a known-bad input).
+ * UTF-8 replaced); build_info and the process_* metrics are present and plausible;
+ * registered histograms render cumulative inclusive buckets, +Inf, exact fixed-point _sum
+ * and _count, one HELP/TYPE per family, and threads observing on ONE shard at once lose
+ * nothing; dynamic gauges are get-or-create, escaped, bounded (CG_ELIMIT) and can be
+ * registered while another thread renders; and the real `promtool check metrics` accepts
+ * the output with all of them (and rejects a known-bad input).
  */
 #include <fcntl.h>
 #include <math.h>
@@ -366,6 +370,251 @@ out:
     cg_metrics_destroy(m);
 }
 
+static const double hb[] = {0.001, 0.01, 0.1, 1};
+
+/* Bucket value of histogram series `prefix` ("name_bucket{label,") at le. */
+static double bucket_of(const char *text, const char *prefix, const char *le)
+{
+    char series[256];
+    snprintf(series, sizeof series, "%sle=\"%s\"}", prefix, le);
+    return value_of(text, series);
+}
+
+CG_TEST(registered_histogram_cumulative_sum_count)
+{
+    cg_metrics *m = make(2);
+    CG_CHECK(m != NULL);
+    if (!m) return;
+    int py = cg_metrics_histogram(m, "codegraph_parse_seconds", "Parse time.", "language", "python",
+                                  hb, 4);
+    int go =
+        cg_metrics_histogram(m, "codegraph_parse_seconds", "Parse time.", "language", "go", hb, 4);
+    int rb = cg_metrics_histogram(m, "codegraph_parse_seconds", "Parse time.", "language", "ruby",
+                                  hb, 4);
+    int bare = cg_metrics_histogram(m, "codegraph_plain_seconds", "Plain.", NULL, NULL, NULL, 0);
+    CG_CHECK(py >= 0 && go > py && rb > go && bare > rb);
+    /* on a bound counts in it (inclusive); 5 only in +Inf; NaN ignored; -0.5 in the first */
+    const double vals[] = {0.001, 0.0005, 0.01, 0.5, 5, -0.5};
+    for (size_t i = 0; i < CG_ARRAY_LEN(vals); i++) cg_metrics_observe(m, (int)i % 2, py, vals[i]);
+    cg_metrics_observe(m, 0, py, NAN);
+    cg_metrics_observe(m, 1, go, 0.25);
+    cg_metrics_observe(m, 0, CG_EINVAL, 1); /* failed registration: a no-op */
+    cg_metrics_observe(m, 0, bare, 0.007);
+    char *s = render(m);
+    CG_CHECK(s != NULL);
+    if (!s) goto out;
+    const char *p = "codegraph_parse_seconds_bucket{language=\"python\",";
+    CG_CHECK(bucket_of(s, p, "0.001") == 3);
+    CG_CHECK(bucket_of(s, p, "0.01") == 4);
+    CG_CHECK(bucket_of(s, p, "0.1") == 4);
+    CG_CHECK(bucket_of(s, p, "1") == 5);
+    CG_CHECK(bucket_of(s, p, "+Inf") == 6);
+    CG_CHECK(value_of(s, "codegraph_parse_seconds_count{language=\"python\"}") == 6);
+    double sum = value_of(s, "codegraph_parse_seconds_sum{language=\"python\"}");
+    CG_CHECK(fabs(sum - 5.0115) < 1e-12);
+    CG_CHECK(bucket_of(s, "codegraph_parse_seconds_bucket{language=\"go\",", "0.1") == 0);
+    CG_CHECK(bucket_of(s, "codegraph_parse_seconds_bucket{language=\"go\",", "1") == 1);
+    CG_CHECK(value_of(s, "codegraph_parse_seconds_sum{language=\"go\"}") == 0.25);
+    /* never observed: not rendered; one HELP/TYPE for the family; series grouped */
+    CG_CHECK(strstr(s, "language=\"ruby\"") == NULL);
+    CG_CHECK_EQ_INT(count_substr(s, "# TYPE codegraph_parse_seconds histogram\n"), 1);
+    CG_CHECK(strstr(s, "codegraph_parse_seconds_count{language=\"python\"} 6\n"
+                       "codegraph_parse_seconds_bucket{language=\"go\",le=\"0.001\"} 0\n"));
+    /* an unlabelled histogram has no empty braces; default buckets */
+    CG_CHECK(value_of(s, "codegraph_plain_seconds_bucket{le=\"0.005\"}") == 0);
+    CG_CHECK(value_of(s, "codegraph_plain_seconds_bucket{le=\"0.01\"}") == 1);
+    CG_CHECK(value_of(s, "codegraph_plain_seconds_sum") == 0.007);
+    CG_CHECK(value_of(s, "codegraph_plain_seconds_count") == 1);
+    free(s);
+out:
+    cg_metrics_destroy(m);
+}
+
+CG_TEST(histogram_registration_rules)
+{
+    cg_metrics *m = make(1);
+    CG_CHECK(m != NULL);
+    if (!m) return;
+    const double bad[] = {0.1, 0.1}, inf[] = {1, INFINITY};
+    double many[CG_METRICS_BUCKETS_MAX + 1];
+    for (int i = 0; i <= CG_METRICS_BUCKETS_MAX; i++) many[i] = i + 1;
+    CG_CHECK_EQ_INT(cg_metrics_histogram(m, "codegraph_h", "H.", "le", "x", NULL, 0), CG_EINVAL);
+    CG_CHECK_EQ_INT(cg_metrics_histogram(m, "codegraph_h_total", "H.", NULL, NULL, NULL, 0),
+                    CG_EINVAL);
+    CG_CHECK_EQ_INT(cg_metrics_histogram(m, "codegraph_h_sum", "H.", NULL, NULL, NULL, 0),
+                    CG_EINVAL);
+    CG_CHECK_EQ_INT(cg_metrics_histogram(m, "codegraph_h", "H.", NULL, NULL, bad, 2), CG_EINVAL);
+    CG_CHECK_EQ_INT(cg_metrics_histogram(m, "codegraph_h", "H.", NULL, NULL, inf, 2), CG_EINVAL);
+    CG_CHECK_EQ_INT(
+        cg_metrics_histogram(m, "codegraph_h", "H.", NULL, NULL, many, CG_METRICS_BUCKETS_MAX + 1),
+        CG_ELIMIT);
+    CG_CHECK_EQ_INT(
+        cg_metrics_histogram(m, "codegraph_request_duration_seconds", "H.", NULL, NULL, NULL, 0),
+        CG_EINVAL); /* the built-in request histogram */
+    int h = cg_metrics_histogram(m, "codegraph_h", "H.", "k", "a", many, CG_METRICS_BUCKETS_MAX);
+    CG_CHECK(h >= 0);
+    /* a histogram's derived names, and a second TYPE under its name, are refused */
+    CG_CHECK_EQ_INT(cg_metrics_gauge(m, "codegraph_h_count", "G.", NULL, NULL), CG_EINVAL);
+    CG_CHECK_EQ_INT(cg_metrics_gauge(m, "codegraph_h", "G.", "k", "b"), CG_EINVAL);
+    CG_CHECK_EQ_INT(cg_metrics_histogram(m, "codegraph_h", "H.", "k", "a", NULL, 0), CG_EINVAL);
+    CG_CHECK(cg_metrics_gauge(m, "codegraph_g_bucket", "G.", NULL, NULL) >= 0);
+    CG_CHECK_EQ_INT(cg_metrics_histogram(m, "codegraph_g", "H.", NULL, NULL, NULL, 0), CG_EINVAL);
+    CG_CHECK(cg_metrics_histogram(m, "codegraph_h", "H.", "k", "b", NULL, 0) > h);
+    cg_metrics_destroy(m);
+}
+
+struct observer {
+    cg_metrics *m;
+    int id;
+    pthread_barrier_t start; /* all observers begin together: real contention */
+};
+
+#define OBSERVATIONS 200000
+
+static void *observer_main(void *arg)
+{
+    struct observer *o = arg;
+    pthread_barrier_wait(&o->start);
+    for (int i = 0; i < OBSERVATIONS; i++)
+        cg_metrics_observe(o->m, 0, o->id, i % 2 ? 0.001 : 2.5); /* all on shard 0 */
+    return NULL;
+}
+
+CG_TEST(histogram_concurrent_observers_one_shard_exact)
+{
+    cg_metrics *m = make(3);
+    CG_CHECK(m != NULL);
+    if (!m) return;
+    int id = cg_metrics_histogram(m, "codegraph_obs_seconds", "Obs.", NULL, NULL, hb, 4);
+    CG_CHECK(id >= 0);
+    pthread_t th[4];
+    struct observer o = {.m = m, .id = id};
+    pthread_barrier_init(&o.start, NULL, 4);
+    for (int t = 0; t < 4; t++) CG_CHECK(pthread_create(&th[t], NULL, observer_main, &o) == 0);
+    char *mid = render(m);
+    double c = mid ? value_of(mid, "codegraph_obs_seconds_count") : 0;
+    CG_CHECK(mid && (isnan(c) || c <= 4 * OBSERVATIONS)); /* NaN: nothing observed yet */
+    free(mid);
+    for (int t = 0; t < 4; t++) pthread_join(th[t], NULL);
+    pthread_barrier_destroy(&o.start);
+    char *s = render(m);
+    CG_CHECK(s != NULL);
+    if (s) {
+        CG_CHECK(value_of(s, "codegraph_obs_seconds_count") == 4 * OBSERVATIONS);
+        CG_CHECK(value_of(s, "codegraph_obs_seconds_bucket{le=\"0.001\"}") == 2 * OBSERVATIONS);
+        CG_CHECK(value_of(s, "codegraph_obs_seconds_bucket{le=\"1\"}") == 2 * OBSERVATIONS);
+        CG_CHECK(value_of(s, "codegraph_obs_seconds_bucket{le=\"+Inf\"}") == 4 * OBSERVATIONS);
+        /* 400000 × 0.001 + 400000 × 2.5, exactly (fixed point, no lost or rounded add) */
+        CG_CHECK(value_of(s, "codegraph_obs_seconds_sum") == 1000400);
+        free(s);
+    }
+    cg_metrics_destroy(m);
+}
+
+#define LAST "codegraph_project_last_indexed_timestamp_seconds"
+
+CG_TEST(dynamic_gauges_get_or_create_escape_limits)
+{
+    cg_metrics *m = make(1);
+    CG_CHECK(m != NULL);
+    if (!m) return;
+    CG_CHECK(cg_metrics_gauge(m, "codegraph_static", "S.", NULL, NULL) >= 0);
+    int a = cg_metrics_gauge_dyn(m, LAST, "Last index.", "project", "demo");
+    int b = cg_metrics_gauge_dyn(m, LAST, "Other help.", "project", "we\"ird\\\nname\xff");
+    CG_CHECK(a >= 0 && b > a);
+    CG_CHECK_EQ_INT(cg_metrics_gauge_dyn(m, LAST, "Last index.", "project", "demo"), a);
+    char longv[CG_METRICS_DYN_VALUE_MAX + 1];
+    memset(longv, 'x', sizeof longv - 1);
+    longv[CG_METRICS_DYN_VALUE_MAX] = 0;
+    CG_CHECK_EQ_INT(cg_metrics_gauge_dyn(m, LAST, "L.", "project", longv), CG_ELIMIT);
+    longv[CG_METRICS_DYN_VALUE_MAX - 1] = 0; /* the longest allowed: beyond static labels */
+    CG_CHECK(cg_metrics_gauge_dyn(m, LAST, "L.", "project", longv) > b);
+    CG_CHECK_EQ_INT(cg_metrics_gauge_dyn(m, "codegraph_static", "S.", "p", "x"), CG_EINVAL);
+    CG_CHECK_EQ_INT(cg_metrics_gauge_dyn(m, "codegraph_dyn_total", "S.", "p", "x"), CG_EINVAL);
+    CG_CHECK_EQ_INT(cg_metrics_gauge_dyn(m, LAST, "S.", "__p", "x"), CG_EINVAL);
+    /* a static family cannot take a dynamic family's name afterwards */
+    CG_CHECK_EQ_INT(cg_metrics_gauge(m, LAST, "S.", NULL, NULL), CG_EINVAL);
+    cg_metrics_gauge_set(m, a, 1700000000);
+    cg_metrics_gauge_set(m, b, 12.5);
+    char *s = render(m);
+    CG_CHECK(s != NULL);
+    if (s) {
+        CG_CHECK_EQ_INT(count_substr(s, "# TYPE " LAST " gauge\n"), 1);
+        CG_CHECK(strstr(s, "# HELP " LAST " Last index.\n") != NULL);
+        CG_CHECK(value_of(s, LAST "{project=\"demo\"}") == 1700000000);
+        CG_CHECK(value_of(s, LAST "{project=\"we\\\"ird\\\\\\nname\xEF\xBF\xBD\"}") == 12.5);
+        free(s);
+    }
+    /* fill the series table: CG_ELIMIT beyond it, existing series still found */
+    int last = 0, made = 3;
+    for (int i = 0; last >= 0 && i < CG_METRICS_DYN_MAX; i++) {
+        char v[32];
+        snprintf(v, sizeof v, "p%d", i);
+        last = cg_metrics_gauge_dyn(m, LAST, "L.", "project", v);
+        if (last >= 0) made++;
+    }
+    CG_CHECK_EQ_INT(last, CG_ELIMIT);
+    CG_CHECK_EQ_INT(made, CG_METRICS_DYN_MAX);
+    CG_CHECK_EQ_INT(cg_metrics_gauge_dyn(m, LAST, "L.", "project", "demo"), a);
+    cg_metrics_destroy(m);
+}
+
+CG_TEST(dynamic_gauge_families_limit)
+{
+    cg_metrics *m = make(1);
+    CG_CHECK(m != NULL);
+    if (!m) return;
+    int last = 0, made = 0;
+    for (int i = 0; last >= 0 && i <= CG_METRICS_DYN_FAMILIES_MAX; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "codegraph_dyn_%d", i);
+        last = cg_metrics_gauge_dyn(m, name, "D.", NULL, NULL);
+        if (last >= 0) made++;
+    }
+    CG_CHECK_EQ_INT(last, CG_ELIMIT);
+    CG_CHECK_EQ_INT(made, CG_METRICS_DYN_FAMILIES_MAX);
+    cg_metrics_destroy(m);
+}
+
+#define DYN_THREAD_SERIES 500
+
+static void *dyn_registrar_main(void *arg)
+{
+    cg_metrics *m = arg;
+    for (int i = 0; i < DYN_THREAD_SERIES; i++) {
+        char v[32];
+        snprintf(v, sizeof v, "proj-%d", i);
+        int id = cg_metrics_gauge_dyn(m, LAST, "Last index.", "project", v);
+        cg_metrics_gauge_set(m, id, i);
+    }
+    return NULL;
+}
+
+CG_TEST(dynamic_gauges_register_while_rendering)
+{
+    cg_metrics *m = make(1);
+    CG_CHECK(m != NULL);
+    if (!m) return;
+    pthread_t th;
+    CG_CHECK(pthread_create(&th, NULL, dyn_registrar_main, m) == 0);
+    int prev = 0, ok = 1;
+    for (int r = 0; r < 50; r++) { /* each scrape sees a prefix, never fewer than before */
+        char *s = render(m);
+        int n = s ? count_substr(s, "\n" LAST "{") : -1;
+        if (!s || n < prev || n > DYN_THREAD_SERIES || count_substr(s, "# TYPE " LAST) > 1) ok = 0;
+        prev = n;
+        free(s);
+    }
+    CG_CHECK(ok);
+    pthread_join(th, NULL);
+    char *s = render(m);
+    CG_CHECK(s && count_substr(s, "\n" LAST "{") == DYN_THREAD_SERIES);
+    CG_CHECK(s && value_of(s, LAST "{project=\"proj-0\"}") == 0);
+    CG_CHECK(s && value_of(s, LAST "{project=\"proj-499\"}") == 499);
+    free(s);
+    cg_metrics_destroy(m);
+}
+
 /* Exit status of `promtool check metrics < file` for `text`, or -1 when it cannot run.
  * `quiet` discards promtool's messages (for the expected-failure control). */
 static int promtool_check(const char *text, int quiet)
@@ -404,6 +653,20 @@ CG_TEST(promtool_accepts_output)
     double v = 4096;
     int f = cg_metrics_gauge_fn(m, "codegraph_database_size_bytes", "DB size.", fn_value, &v);
     CG_CHECK(c >= 0 && c2 >= 0 && g >= 0 && f >= 0);
+    int h1 = cg_metrics_histogram(m, "codegraph_parse_duration_seconds", "Parse time.", "language",
+                                  "python", hb, 4);
+    int h2 = cg_metrics_histogram(m, "codegraph_parse_duration_seconds", "Parse time.", "language",
+                                  "c\"pp", hb, 4);
+    int h3 = cg_metrics_histogram(m, "codegraph_plain_seconds", "Plain.", NULL, NULL, NULL, 0);
+    int d1 = cg_metrics_gauge_dyn(m, LAST, "Last index.", "project", "demo");
+    int d2 = cg_metrics_gauge_dyn(m, LAST, "Last index.", "project", "we\"ird\\\n\xff");
+    CG_CHECK(h1 >= 0 && h2 >= 0 && h3 >= 0 && d1 >= 0 && d2 >= 0);
+    for (int i = 0; i < 20; i++) {
+        cg_metrics_observe(m, i % 3, h1, i * 0.003);
+        cg_metrics_observe(m, 0, h2, i * 0.07);
+        cg_metrics_observe(m, 1, h3, -i * 0.5);
+    }
+    cg_metrics_gauge_set(m, d1, 1.7e9);
     cg_metrics_add(m, 2, c, 5);
     cg_metrics_gauge_set(m, g, 0.25);
     cg_metrics_set_build_info(m, "0.1.0", "deadbeef", "epoll");
