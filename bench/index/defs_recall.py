@@ -118,7 +118,30 @@ def pct(a, b):
     return 100.0 * a / b if b else 0.0
 
 
-def report(tags, results, outlines, n_misses):
+def source_line(tree, rel, line, cache={}):
+    if rel not in cache:
+        try:
+            with open(os.path.join(tree, rel), encoding="utf-8", errors="replace") as f:
+                cache[rel] = f.read().split("\n")
+        except OSError:
+            cache[rel] = []
+    lines = cache[rel]
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def miss_reason(tree, t, ents, got):
+    if ents is None:
+        return "file not indexed (skipped by the walker)"
+    if "qname" in got:
+        return "served name differs, qualified_name matches"
+    if "lambda" in source_line(tree, t[1], t[2]):
+        return "ctags tags a lambda assignment"
+    if "name" in got:
+        return "same name, line off by >%d" % LINE_SLACK
+    return "no entity of that name"
+
+
+def report(tree, tags, results, outlines, n_misses):
     by_kind = collections.defaultdict(collections.Counter)
     for tag, got in zip(tags, results):
         c = by_kind[KINDS[tag[3]]]
@@ -138,14 +161,12 @@ def report(tags, results, outlines, n_misses):
         pct(total["qname"], total["total"]), pct(total["span"], total["total"]),
         pct(total["name"], total["total"])))
     misses = [(t, outlines.get(t[1]), g) for t, g in zip(tags, results) if "strict" not in g]
-    reasons = collections.Counter(
-        "file not indexed" if ents is None else
-        "served name differs, qualified_name matches" if "qname" in g else
-        "same name, line off by >%d" % LINE_SLACK if "name" in g else "no entity of that name"
-        for t, ents, g in misses)
+    reasons = collections.Counter(miss_reason(tree, t, ents, g) for t, ents, g in misses)
     why = ", ".join("%s %d" % kv for kv in reasons.most_common())
-    print("misses: %d%s" % (len(misses), " — " + why if why else ""))
-    step = max(1, len(misses) // max(1, n_misses))
+    print("misses: %d%s" % (len(misses), ": " + why if why else ""))
+    # The misses shown: the ones not explained by lambdas or skipped files first.
+    misses.sort(key=lambda m: miss_reason(tree, m[0], m[1], m[2]).startswith(("ctags", "file")))
+    step = 1 if len(misses) <= n_misses else 2
     for t, ents, _ in misses[::step][:n_misses]:
         print("  miss %-8s %s:%d %s — %s" % (KINDS[t[3]], t[1], t[2], t[0], nearest(t, ents)))
     return by_kind, total, reasons
@@ -184,7 +205,7 @@ def main():
               (len(tags), len({t[1] for t in tags}), dt), flush=True)
         outlines = project_outlines(args, tags, args.data or os.path.join(tmp, "data"))
     results = [classify(t, outlines.get(t[1])) for t in tags]
-    by_kind, total, reasons = report(tags, results, outlines, args.misses)
+    by_kind, total, reasons = report(args.tree, tags, results, outlines, args.misses)
     if args.json_out:
         summary = {k: {"tags": c["total"], "recall": pct(c["strict"], c["total"]),
                        "recall_qname": pct(c["qname"], c["total"]),

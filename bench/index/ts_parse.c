@@ -27,10 +27,10 @@
 #include "codegraph/lang.h"
 #include "tree_sitter/api.h"
 
-#define CG_TSP_THREADS_MAX 64          /* -t is clamped to this */
-#define CG_TSP_HEAD 256                /* bytes read for shebang detection in --filter */
-#define CG_TSP_FILE_MAX (64u << 20)    /* larger files are skipped, not parsed */
-#define CG_TSP_PATHS_INIT 4096         /* first capacity of the path list (it grows) */
+#define CG_TSP_THREADS_MAX 64       /* -t is clamped to this */
+#define CG_TSP_HEAD 256             /* bytes read for shebang detection in --filter */
+#define CG_TSP_FILE_MAX (64u << 20) /* larger files are skipped, not parsed */
+#define CG_TSP_PATHS_INIT 4096      /* first capacity of the path list (it grows) */
 
 typedef struct tsp_paths {
     char **v;
@@ -106,8 +106,7 @@ out:
 }
 
 /* Parse one file with `p`; 1 parsed, 0 skipped. Counts an error tree in *err. */
-static int parse_one(TSParser *p, const char *path, char **buf, size_t *cap, size_t *len,
-                     int *err)
+static int parse_one(TSParser *p, const char *path, char **buf, size_t *cap, size_t *len, int *err)
 {
     ssize_t n = file_read(path, buf, cap);
     if (n < 0) return 0;
@@ -237,6 +236,7 @@ int main(int argc, char **argv)
     return rc;
 usage:
     fputs("usage: ts_parse [-t THREADS] [--json] < paths\n"
-          "       ts_parse --filter < paths\n", stderr);
+          "       ts_parse --filter < paths\n",
+          stderr);
     return rc;
 }

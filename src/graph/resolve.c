@@ -342,11 +342,14 @@ static int gr_import_reaches(const gr_segs *imp, const gr_segs *fs, const gr_can
 {
     int qual = sg->n > 1 && sg->receiver == 0;
     const char *last = imp->s[imp->n - 1];
-    char top[256];
 
     if (gr_names_module(imp->s, imp->n, fs)) return !qual || strcmp(sg->s[sg->n - 2], last) == 0;
-    snprintf(top, sizeof(top), "%.*s", (int)strcspn(c->qname, "."), c->qname);
-    if (imp->n < 2 || (strcmp(last, gr_ref_simple(sg)) != 0 && strcmp(last, top) != 0)) return 0;
+    if (imp->n < 2) return 0;
+    /* `last` names the symbol itself or its top-level container (qname up to the first
+     * '.'); compared in place: this runs per reference x candidate x import (hot). */
+    size_t top_len = strcspn(c->qname, "."), last_len = strlen(last);
+    int names_top = last_len == top_len && memcmp(last, c->qname, top_len) == 0;
+    if (!names_top && strcmp(last, gr_ref_simple(sg)) != 0) return 0;
     if (!gr_names_module(imp->s, imp->n - 1, fs)) return 0;
     return !qual || strcmp(sg->s[0], last) == 0;
 }
