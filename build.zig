@@ -3,6 +3,7 @@
 // Targets:
 //   zig build                     codegraph + codegraph-api into zig-out/bin
 //   zig build tests               every unit test (tests/unit/**/*.c) into zig-out/tests
+//   zig build integration         the integration tests (tests/integration) on the binary
 //   zig build fuzz                libFuzzer targets with clang (tools/fuzz.sh build)
 //   zig build lint                function length, line width, clang-format (tools/lint.sh)
 //   zig build bench-bins          benchmark programs (bench/**/*.c) into zig-out/bench
@@ -166,6 +167,12 @@ pub fn build(b: *std.Build) void {
         const inst = b.addInstallArtifact(t, .{ .dest_dir = .{ .override = .{ .custom = "bench" } } });
         bench_bins.dependOn(&inst.step);
     }
+
+    const integ = b.step("integration", "Run the integration tests against the installed binary");
+    const run_integ = b.addSystemCommand(&.{ "python3", "tests/integration/run.py" });
+    run_integ.setEnvironmentVariable("CG_BIN", b.getInstallPath(.bin, "codegraph"));
+    run_integ.step.dependOn(b.getInstallStep());
+    integ.dependOn(&run_integ.step);
 
     const fuzz = b.step("fuzz", "Build the libFuzzer targets with clang (zig cc has no libFuzzer)");
     fuzz.dependOn(&b.addSystemCommand(&.{ "tools/fuzz.sh", "build" }).step);
