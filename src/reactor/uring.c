@@ -375,12 +375,17 @@ static void uring_on_send(cg_reactor *r, cg_rconn *c, const struct io_uring_cqe 
 {
     c->flags &= ~CF_SEND;
     c->inflight--;
-    cg_reactor_todo_add(r, c);
     if (cqe->res < 0) {
         cg_reactor_conn_fail(r, c, cqe->res);
         return;
     }
-    if (!(c->flags & CF_FINAL)) cg_reactor_conn_sent(r, c, (size_t)cqe->res);
+    /* FINAL waits for `inflight` to drain. Otherwise cg_reactor_conn_sent lists the
+     * connection when the todo pass has work (output left, CLOSING): the common
+     * "everything went out" completion costs no progress call. */
+    if (c->flags & CF_FINAL)
+        cg_reactor_todo_add(r, c);
+    else
+        cg_reactor_conn_sent(r, c, (size_t)cqe->res);
 }
 
 static void uring_dispatch(cg_reactor *r, cg_uring *u, const struct io_uring_cqe *cqe)
