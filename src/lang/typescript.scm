@@ -1,6 +1,6 @@
 ; typescript.scm — CodeGraph extraction query for TypeScript (tree-sitter-typescript,
-; grammar "typescript"), our own. tsx.scm is this file plus a JSX section: keep them in
-; step. Conventions and engine rules: include/codegraph/extract.h.
+; grammar "typescript"), our own. tsx.scm includes this file and adds a JSX section.
+; Conventions and engine rules: include/codegraph/extract.h.
 ;
 ; Definitions: as javascript.scm (functions, arrow-function consts, classes, methods,
 ;   arrow-function fields, UPPER_CASE consts -> constant), plus: abstract classes ->
