@@ -77,6 +77,9 @@ static int grammars_test(const char *lang_name, const char *path)
         fprintf(stderr, "codegraph: unknown language '%s' (codegraph grammars list)\n", lang_name);
         return CG_EXIT_USAGE;
     }
+    /* "typescript" names two grammars: the file's extension picks tsx for .tsx. */
+    const cg_lang *det = cg_lang_detect(path, NULL, 0);
+    if (det && strcmp(det->name, lang->name) == 0) lang = det;
     cg_buf src;
     cg_buf_init(&src);
     if (read_file(path, &src) != 0) {
