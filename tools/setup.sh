@@ -83,7 +83,7 @@ apt_missing() {
       *) missing+=("$spec") ;;
     esac
   done
-  printf '%s\n' "${missing[@]+"${missing[@]}"}"
+  if [ "${#missing[@]}" -gt 0 ]; then printf '%s\n' "${missing[@]}"; fi
 }
 
 install_apt() {
@@ -91,14 +91,17 @@ install_apt() {
   # Node and Python may come from elsewhere on a dev box; install Debian's only if absent.
   command -v npm >/dev/null || APT_PACKAGES+=("nodejs=18.*" "npm=9.*")
   command -v python3 >/dev/null || APT_PACKAGES+=("python3=3.11.2-*")
-  local missing
-  missing="$(apt_missing)"
-  if [ -z "$missing" ]; then log "apt: all ${#APT_PACKAGES[@]} packages present"; return; fi
-  log "apt: installing: $(echo "$missing" | tr '\n' ' ')"
+  local missing=()
+  mapfile -t missing < <(apt_missing)
+  if [ "${#missing[@]}" -eq 0 ]; then
+    log "apt: all ${#APT_PACKAGES[@]} packages present"
+    return
+  fi
+  log "apt: installing: ${missing[*]}"
   as_root apt-get update -qq
-  # shellcheck disable=SC2086
+  # An array, never word-split: the version globs (name=1.2-*) must reach apt unexpanded.
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends \
-    $missing >/dev/null
+    "${missing[@]}" >/dev/null
   # nginx-light starts a system nginx on :80 when installed; the bench runs its own.
   as_root systemctl disable --now nginx >/dev/null 2>&1 || true
 }
