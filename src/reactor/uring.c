@@ -6,16 +6,17 @@
  * tries, in order, SINGLE_ISSUER|DEFER_TASKRUN, COOP_TASKRUN|SINGLE_ISSUER, COOP_TASKRUN and
  * plain flags, dropping what the kernel answers -EINVAL to. Connections use a multishot
  * recv with a provided-buffer ring (CG_REACTOR_RECV_BUF_COUNT buffers of
- * CG_REACTOR_RECV_BUF_SIZE, group 0) and one
- * IORING_OP_SEND at a time; the listener URING_ACCEPTS single-shot accepts, each with its
- * own peer-address buffer; the mailbox a read on the eventfd; the tick a timeout SQE. Every loop
- * turn is exactly one io_uring_submit_and_wait (plus an io_uring_submit only if the SQ ring fills
- * up), then one io_uring_for_each_cqe pass and one io_uring_cq_advance.
+ * CG_REACTOR_RECV_BUF_SIZE, group 0) and one IORING_OP_SEND at a time; the listener
+ * URING_ACCEPTS single-shot accepts, each with its own peer-address buffer; the mailbox a
+ * read on the eventfd; the tick a timeout SQE. Every loop turn is exactly one
+ * io_uring_submit_and_wait (plus an io_uring_submit only if the SQ ring fills up), then one
+ * io_uring_for_each_cqe pass and one io_uring_cq_advance.
  *
  * DESIGN (user_data, see CG_TAG in reactor_int.h):
- *   bits 0..3   op: ACCEPT, WAKE, TICK, RECV, SEND, SHUTDOWN, CLOSE, or NONE for cancel
- *               requests (their own CQEs are ignored)
- *   bits 4..31  connection slot
+ *   bits 0..3   op: ACCEPT, WAKE, TICK, RECV, SEND, SHUTDOWN, CLOSE, FCLOSE (a direct
+ *               descriptor no connection owns), or NONE for cancel requests (their own
+ *               CQEs are ignored)
+ *   bits 4..31  connection slot (ACCEPT: the index of the accept in flight)
  *   bits 32..63 the slot's generation when the SQE was issued
  * A CQE whose (slot, gen) does not name a live connection is stale and ignored (its
  * provided buffer, if any, is recycled). By construction this does not happen: a
@@ -347,9 +348,11 @@ static void uring_on_accept(cg_reactor *r, cg_uring *u, const struct io_uring_cq
     }
     if (a->direct) u->fixed_used--; /* the promised table entry was not taken */
     if (cqe->res == -ECANCELED || cqe->res == -ECONNABORTED || cqe->res == -EINTR) return;
-    /* EMFILE, ENFILE, ENOMEM, …: retrying at once would spin; wait for the next tick */
+    /* EMFILE, ENFILE, ENOMEM, …: retrying at once would spin; wait for the next tick (and
+     * say so once per pause, not once per accept in flight) */
+    int first = r->now_ms >= u->accept_retry_ms;
     u->accept_retry_ms = r->now_ms + CG_REACTOR_TIMER_RES_MS;
-    cg_log_warn("reactor", "accept failed", "reason", strerror(-cqe->res));
+    if (first) cg_log_warn("reactor", "accept failed", "reason", strerror(-cqe->res));
 }
 
 static void uring_on_recv(cg_reactor *r, cg_uring *u, cg_rconn *c, const struct io_uring_cqe *cqe)
