@@ -334,6 +334,33 @@ static void task_done(cg_job *job)
     if (j->done_fn) j->done_fn(j, j->done_ud);
 }
 
+/* How many tasks share `items` units of work: one per pool thread, at least one. */
+static int shares(const cg_index_job *j, size_t items)
+{
+    int n = CG_MAX(1, CG_MIN(cg_pool_threads(j->pool), INDEX_WORKERS_MAX));
+    if ((size_t)n > items) n = items ? (int)items : 1;
+    return n;
+}
+
+/* Submit tasks[1..n) with `run`; tasks[0]'s share is the caller's. Returns how many shares
+ * the calling thread must run itself: its own plus any the pool refused. */
+static int tasks_submit(cg_index_job *j, index_task *tasks, int n, void (*run)(cg_job *))
+{
+    int inline_runs = 1;
+    for (int i = 1; i < n; i++) {
+        index_task *t = &tasks[i];
+        t->owner = j;
+        t->job.run = run;
+        t->job.done = task_done;
+        atomic_fetch_add(&j->task_refs, 1); /* before submit: the task may finish at once */
+        if (cg_pool_submit(j->pool, &t->job) != 0) {
+            atomic_fetch_sub(&j->task_refs, 1);
+            inline_runs++;
+        }
+    }
+    return inline_runs;
+}
+
 /* Last step, by the last resolver out: publish and record. */
 static void job_publish(cg_index_job *j)
 {
@@ -384,21 +411,9 @@ static void job_finish(cg_index_job *j)
         atomic_store(&j->phase_failed, 1);
         j->n_uids = 0;
     }
-    int n = CG_MAX(1, CG_MIN(cg_pool_threads(j->pool), INDEX_WORKERS_MAX));
-    if ((size_t)n > j->n_uids) n = j->n_uids ? (int)j->n_uids : 1;
+    int n = shares(j, j->n_uids);
     atomic_store(&j->resolvers_live, n);
-    int inline_runs = 1;
-    for (int i = 1; i < n; i++) {
-        index_task *t = &j->resolvers[i];
-        t->owner = j;
-        t->job.run = resolver_run;
-        t->job.done = task_done;
-        atomic_fetch_add(&j->task_refs, 1);
-        if (cg_pool_submit(j->pool, &t->job) != 0) {
-            atomic_fetch_sub(&j->task_refs, 1);
-            inline_runs++;
-        }
-    }
+    int inline_runs = tasks_submit(j, j->resolvers, n, resolver_run);
     for (int i = 0; i < inline_runs; i++) resolver_loop(j);
 }
 
@@ -456,25 +471,9 @@ static void driver_run(cg_job *job)
         job_final(j, CG_JOB_FAILED);
         return;
     }
-    int n = CG_MAX(1, CG_MIN(cg_pool_threads(j->pool), INDEX_WORKERS_MAX));
-    if ((size_t)n > j->n_files) n = j->n_files ? (int)j->n_files : 1;
+    int n = shares(j, j->n_files);
     atomic_store(&j->workers_live, n);
-    int inline_runs = 0;
-    for (int i = 0; i < n; i++) {
-        index_task *t = &j->workers[i];
-        t->owner = j;
-        t->job.run = worker_run;
-        t->job.done = task_done;
-        if (i == 0) {
-            inline_runs++;
-            continue;
-        }
-        atomic_fetch_add(&j->task_refs, 1); /* before submit: the task may finish at once */
-        if (cg_pool_submit(j->pool, &t->job) != 0) {
-            atomic_fetch_sub(&j->task_refs, 1);
-            inline_runs++;
-        }
-    }
+    int inline_runs = tasks_submit(j, j->workers, n, worker_run);
     /* This thread takes a worker's share too (and any share the pool refused). */
     for (int i = 0; i < inline_runs; i++) worker_loop(j);
 }
