@@ -39,6 +39,7 @@ APT_PACKAGES=(
   "curl=7.88.1-*"
   "util-linux=2.38.1-*"
   "procps=2:4.0.2-*"
+  "slowhttptest=1.8.2-*"
   "ca-certificates"
 )
 
@@ -61,6 +62,13 @@ NPM_PACKAGES=(
   "tree-sitter-swift@0.7.1"
   "tree-sitter-scala@0.24.0"
   "tree-sitter-dart@1.0.0"
+  # Real clients and validators the tests drive (MCP, OpenAPI, Kubernetes manifests).
+  "@modelcontextprotocol/sdk@1.32.2"
+  "@modelcontextprotocol/inspector-cli@1.0.3"
+  "@modelcontextprotocol/conformance@0.1.16"
+  "@seriousme/openapi-schema-validator@2.11.0"
+  "kubernetes-models@5.1.0"
+  "js-yaml@5.5.0"
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }
