@@ -261,6 +261,7 @@ typedef struct cg_graph_job {
     int state;     /**< cg_graph_job_state */
     char kind[16]; /**< "index", "reindex", "delete" */
     uint64_t files_total, files_done, files_skipped, files_failed, files_deleted;
+    uint64_t files_unchanged; /**< same content hash as stored (not counted in skipped) */
     uint64_t entities, edges;
     int64_t created_s, started_s, finished_s;
     uint64_t generation; /**< generation published by this job (0 until done) */

@@ -110,6 +110,13 @@ void cg_metrics_observe(cg_metrics *m, int shard, int id, double value);
  */
 int cg_metrics_gauge_dyn(cg_metrics *m, const char *name, const char *help, const char *label_name,
                          const char *label_value);
+/**
+ * Remove a dynamic series (e.g. of a deleted project): it is no longer rendered and its
+ * slot is reused by the next new series, so an id obtained before must not be used after.
+ * 0, CG_ENOTFOUND (no such live series), CG_EINVAL.
+ */
+int cg_metrics_gauge_dyn_remove(cg_metrics *m, const char *name, const char *label_name,
+                                const char *label_value);
 
 /** Labels of codegraph_build_info (copied, truncated to CG_METRICS_LABEL_VALUE_MAX - 1).
  *  Until called: the compiled-in version/commit and io_backend="unknown". */

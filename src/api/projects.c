@@ -132,6 +132,27 @@ static cg_index_job *job_find_locked(cg_server *s, uint64_t id)
     return NULL;
 }
 
+/* Room for one more job (jobs_mu held): the table has a free slot and fewer than
+ * [performance] max_concurrent_indexing jobs are running. 0, or CG_EOVERLOAD (503 with
+ * Retry-After) with the reason in msg. */
+static int jobs_admit_locked(cg_server *s, char *msg, size_t cap)
+{
+    int running = 0, max = s->cfg.performance.max_concurrent_indexing;
+    for (int i = 0; i < s->n_jobs; i++) running += job_state(s->jobs[i]) < CG_JOB_DONE;
+    if (s->n_jobs >= CG_SERVER_JOBS_MAX) {
+        snprintf(msg, cap, "too many index jobs (%d); retry later", CG_SERVER_JOBS_MAX);
+        return CG_EOVERLOAD;
+    }
+    if (running >= max) {
+        snprintf(msg, cap,
+                 "%d index jobs are running ([performance] max_concurrent_indexing = %d); "
+                 "retry later",
+                 running, max);
+        return CG_EOVERLOAD;
+    }
+    return 0;
+}
+
 /* Start an index job for the project (jobs_mu held). CG_ECONFLICT / CG_EOVERLOAD with a
  * message in msg, or the error of cg_index_start. */
 static int job_start_locked(cg_server *s, uint32_t project, const char *kind, uint64_t *job_id,
@@ -147,12 +168,9 @@ static int job_start_locked(cg_server *s, uint32_t project, const char *kind, ui
         snprintf(msg, cap, "the project is being deleted");
         return CG_ECONFLICT;
     }
-    if (s->n_jobs >= CG_SERVER_JOBS_MAX) {
-        snprintf(msg, cap, "too many index jobs (%d); retry later", CG_SERVER_JOBS_MAX);
-        return CG_EOVERLOAD;
-    }
-    int rc =
-        cg_index_start(s->graph, s->pool, &s->cfg.parsing, project, kind, NULL, NULL, &j, job_id);
+    int rc = jobs_admit_locked(s, msg, cap);
+    if (rc != 0) return rc;
+    rc = cg_index_start(s->graph, s->pool, &s->cfg.parsing, project, kind, NULL, NULL, &j, job_id);
     if (rc == 0)
         s->jobs[s->n_jobs++] = j;
     else
@@ -219,12 +237,11 @@ static void job_counts_write(cg_buf *b, const job_info *ji)
         cg_buf_printf(b, ",\"elapsed_s\":%.3f", p->elapsed_s);
         return;
     }
-    /* A stored record counts unchanged files among the skipped ones. */
-    uint64_t not_indexed = r->files_skipped + r->files_failed;
+    uint64_t not_indexed = r->files_unchanged + r->files_skipped + r->files_failed;
     put_u64(b, "files_total", r->files_total);
     put_u64(b, "files_done", r->files_done);
     put_u64(b, "files_indexed", r->files_done > not_indexed ? r->files_done - not_indexed : 0);
-    cg_buf_puts(b, ",\"files_unchanged\":null");
+    put_u64(b, "files_unchanged", r->files_unchanged);
     put_u64(b, "files_skipped", r->files_skipped);
     put_u64(b, "files_failed", r->files_failed);
     put_u64(b, "files_deleted", r->files_deleted);
@@ -542,11 +559,9 @@ static int create_locked(cg_server *s, const char *name, const char *real, uint3
                          uint64_t *job_id, char *msg, size_t cap)
 {
     jobs_reap_locked(s);
-    if (s->n_jobs >= CG_SERVER_JOBS_MAX) {
-        snprintf(msg, cap, "too many index jobs (%d); retry later", CG_SERVER_JOBS_MAX);
-        return CG_EOVERLOAD;
-    }
-    int rc = cg_graph_project_create(s->graph, name, real, pid);
+    int rc = jobs_admit_locked(s, msg, cap);
+    if (rc != 0) return rc;
+    rc = cg_graph_project_create(s->graph, name, real, pid);
     if (rc == -EEXIST) {
         snprintf(msg, cap, "a project named '%.300s' already exists", name);
         return CG_ECONFLICT;
@@ -639,6 +654,9 @@ static void del_run(cg_job *job)
 {
     del_task *t = (del_task *)job;
     job->status = cg_graph_project_delete(t->srv->graph, t->project);
+    if (job->status == 0) /* its last-indexed series leaves the scrape with it */
+        (void)cg_metrics_gauge_dyn_remove(t->srv->metrics, CG_INDEX_METRIC_LAST_INDEXED, "project",
+                                          t->name);
 }
 
 static void del_done(cg_job *job)

@@ -316,7 +316,7 @@ const cg_config_key cg_config_keys[] = {
      TODO("concurrency limiting")},
     {R("performance", "max_concurrent_indexing", CG_CT_INT, performance.max_concurrent_indexing,
        "5", 1, 1024),
-     TODO("concurrency limiting")},
+     IMPL},
     {R("performance", "max_concurrent_backups", CG_CT_INT, performance.max_concurrent_backups, "2",
        1, 64),
      TODO("concurrency limiting")},

@@ -522,7 +522,8 @@ void gr_enc_job(cg_buf *b, const cg_graph_job *j)
                           (uint64_t)j->started_s,
                           (uint64_t)j->finished_s,
                           j->generation,
-                          j->n_errors};
+                          j->n_errors,
+                          j->files_unchanged};
     int n = CG_MIN(j->n_msgs, CG_GRAPH_JOB_ERRORS_MAX);
 
     gr_put_u8(b, GR_REC_VERSION);
@@ -537,7 +538,7 @@ void gr_enc_job(cg_buf *b, const cg_graph_job *j)
 
 int gr_dec_job(const void *p, size_t n, cg_graph_job *j)
 {
-    uint64_t v[12] = {0};
+    uint64_t v[13] = {0}; /* records written before files_unchanged existed have 12 */
     uint64_t id = j->id;
     gr_rd r;
     int nv, nm;
@@ -557,7 +558,7 @@ int gr_dec_job(const void *p, size_t n, cg_graph_job *j)
     j->files_total = v[0], j->files_done = v[1], j->files_skipped = v[2];
     j->files_failed = v[3], j->files_deleted = v[4], j->entities = v[5], j->edges = v[6];
     j->created_s = (int64_t)v[7], j->started_s = (int64_t)v[8], j->finished_s = (int64_t)v[9];
-    j->generation = v[10], j->n_errors = (uint32_t)v[11];
+    j->generation = v[10], j->n_errors = (uint32_t)v[11], j->files_unchanged = v[12];
     nm = gr_rd_u8(&r);
     for (int i = 0; i < nm && !r.bad; i++) {
         const char *m = gr_rd_str(&r, NULL);

@@ -297,7 +297,8 @@ static void job_record_counts(cg_index_job *j)
     cg_graph_job *r = &j->rec;
     r->files_total = j->n_files;
     r->files_done = atomic_load(&j->done);
-    r->files_skipped = atomic_load(&j->unchanged) + atomic_load(&j->skipped);
+    r->files_unchanged = atomic_load(&j->unchanged);
+    r->files_skipped = atomic_load(&j->skipped);
     r->files_failed = atomic_load(&j->failed);
     r->files_deleted = atomic_load(&j->deleted);
     r->entities = atomic_load(&j->entities);

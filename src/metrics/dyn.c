@@ -7,8 +7,9 @@
  * apart: families (name, help) and series (family, label) in tables guarded by dyn_mu,
  * which only cg_metrics_gauge_dyn and the renderer take. A series' value is the atomic
  * word dyn_bits[slot], set by cg_metrics_gauge_set without the lock. Invariants:
- *   - slots are handed out in order and never freed or reused before cg_metrics_destroy,
- *     so an id stays valid for the registry's lifetime (stale ids cannot alias);
+ *   - slots are handed out in order and freed only by cg_metrics_gauge_dyn_remove; a
+ *     removed slot is not rendered and is reused for the next new series, so callers must
+ *     not keep an id across a remove of its series (they look it up again each time);
  *   - at most CG_METRICS_DYN_MAX series and CG_METRICS_DYN_FAMILIES_MAX names (CG_ELIMIT
  *     beyond), so labels from run-time data (project names) stay bounded;
  *   - a dynamic family never shares a name with a static one (nor a histogram's derived
@@ -80,23 +81,30 @@ static int dyn_family(cg_metrics *m, const char *name, const char *help)
 /* Under dyn_mu: the slot of the series (family, label), created if new. */
 static int dyn_series(cg_metrics *m, int family, const char *label_name, const char *label_value)
 {
-    int n = atomic_load_explicit(&m->n_dyn, memory_order_relaxed);
+    int n = atomic_load_explicit(&m->n_dyn, memory_order_relaxed), free_slot = -1;
     const char *ln = label_name ? label_name : "", *lv = label_value ? label_value : "";
     for (int i = 0; i < n; i++) {
         const struct cg_metric_dyn_series *d = &m->dyn[i];
-        if (d->family == family && strcmp(d->label_name, ln) == 0 &&
-            strcmp(d->label_value, lv) == 0)
+        if (d->removed) {
+            if (free_slot < 0) free_slot = i;
+        } else if (d->family == family && strcmp(d->label_name, ln) == 0 &&
+                   strcmp(d->label_value, lv) == 0) {
             return i;
+        }
     }
-    if (n >= CG_METRICS_DYN_MAX) return CG_ELIMIT;
-    struct cg_metric_dyn_series *d = &m->dyn[n];
-    d->label_value = strdup(lv);
-    if (!d->label_value) return CG_ENOMEM;
+    int slot = free_slot >= 0 ? free_slot : n;
+    if (slot >= CG_METRICS_DYN_MAX) return CG_ELIMIT;
+    struct cg_metric_dyn_series *d = &m->dyn[slot];
+    char *v = strdup(lv);
+    if (!v) return CG_ENOMEM;
+    if (slot < n) free(d->label_value);
+    d->label_value = v;
     d->family = family;
+    d->removed = 0;
     memcpy(d->label_name, ln, strlen(ln) + 1);
-    atomic_store_explicit(&m->dyn_bits[n], 0, memory_order_relaxed);
-    atomic_store_explicit(&m->n_dyn, n + 1, memory_order_release);
-    return n;
+    atomic_store_explicit(&m->dyn_bits[slot], 0, memory_order_relaxed);
+    if (slot == n) atomic_store_explicit(&m->n_dyn, n + 1, memory_order_release);
+    return slot;
 }
 
 int cg_metrics_gauge_dyn(cg_metrics *m, const char *name, const char *help, const char *label_name,
@@ -111,4 +119,24 @@ int cg_metrics_gauge_dyn(cg_metrics *m, const char *name, const char *help, cons
     if (rc >= 0) rc = dyn_series(m, rc, label_name, label_value);
     pthread_mutex_unlock(&m->dyn_mu);
     return rc < 0 ? rc : CG_METRICS_IDS_MAX + rc;
+}
+
+int cg_metrics_gauge_dyn_remove(cg_metrics *m, const char *name, const char *label_name,
+                                const char *label_value)
+{
+    if (!m || !name) return CG_EINVAL;
+    const char *ln = label_name ? label_name : "", *lv = label_value ? label_value : "";
+    int rc = CG_ENOTFOUND;
+    pthread_mutex_lock(&m->dyn_mu);
+    int n = atomic_load_explicit(&m->n_dyn, memory_order_relaxed);
+    for (int i = 0; i < n && rc != 0; i++) {
+        struct cg_metric_dyn_series *d = &m->dyn[i];
+        if (!d->removed && strcmp(m->dyn_families[d->family].name, name) == 0 &&
+            strcmp(d->label_name, ln) == 0 && strcmp(d->label_value, lv) == 0) {
+            d->removed = 1;
+            rc = 0;
+        }
+    }
+    pthread_mutex_unlock(&m->dyn_mu);
+    return rc;
 }

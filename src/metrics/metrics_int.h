@@ -75,6 +75,7 @@ struct cg_metric_dyn_series {
     int family;
     char label_name[CG_METRICS_NAME_MAX]; /* "" = no label */
     char *label_value;                    /* heap, < CG_METRICS_DYN_VALUE_MAX bytes */
+    int removed;                          /* not rendered; the slot may take a new label */
 };
 
 /* Read-only after create: where one shard's block lives. */

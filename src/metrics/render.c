@@ -337,7 +337,7 @@ static void render_dyn(cg_metrics *m, cg_buf *out)
         put_head(out, fam->name, fam->help, "gauge");
         for (int i = 0; i < n; i++) {
             const struct cg_metric_dyn_series *d = &m->dyn[i];
-            if (d->family != f) continue;
+            if (d->family != f || d->removed) continue;
             cg_buf_puts(out, fam->name);
             if (d->label_name[0]) {
                 cg_buf_putc(out, '{');

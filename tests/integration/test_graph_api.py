@@ -178,6 +178,7 @@ class GraphClient:
 class GraphTestBase(unittest.TestCase):
     """One server whose allowed root is a temp dir holding the fixture repository."""
     files = FILES
+    performance = {"pool_threads": 2}
 
     @classmethod
     def setUpClass(cls):
@@ -185,7 +186,7 @@ class GraphTestBase(unittest.TestCase):
         cls.repo = os.path.join(cls.root, "demo")
         write_repo(cls.repo, cls.files)
         cls.server = Server({"parsing": {"allowed_roots": [cls.root]},
-                             "performance": {"pool_threads": 2}})
+                             "performance": cls.performance})
         cls.api = GraphClient(cls.server)
 
     @classmethod
@@ -681,6 +682,45 @@ class GraphEmptyFile(GraphTestBase):
         self.assertEqual(st, 200, o)
         self.assertEqual((o["items"], o["total"]), ([], 0))
         self.assertEqual(self.server.get("/health").status, 200)
+
+
+class GraphJobLimits(GraphTestBase):
+    """[performance] max_concurrent_indexing = 1: while one job runs, a second project is
+    refused with 503 + Retry-After and nothing is left behind; and a job record read back
+    after a restart still counts unchanged files separately (not folded into skipped)."""
+    files = {"a.py": "def a():\n    return 1\n", "b.py": "def b():\n    return a()\n"}
+    performance = {"pool_threads": 1, "max_concurrent_indexing": 1}
+
+    def test_second_job_refused_while_one_runs(self):
+        big = os.path.join(self.root, "big1")
+        body = "".join("def f%d():\n    return f%d()\n\n" % (i, i + 1) for i in range(300))
+        write_repo(big, {"m%03d.py" % i: body for i in range(150)})
+        c = self.api.create(big)
+        r = self.api.call("POST", "/api/v1/projects", {"path": self.repo, "name": "second"})
+        st, j = self.api.get("/api/v1/jobs/%d" % c["job_id"])
+        if j["state"] in ("queued", "running"):  # it ran during our request: must be refused
+            self.assertError(r, 503, "CG016", "max_concurrent_indexing")
+            self.assertEqual(r.header("retry-after"), "5", r)
+            st, p = self.api.get("/api/v1/projects/second")
+            self.assertEqual(st, 404, p)  # the refused create left no project
+        self.assertEqual(self.api.wait_job(c["job_id"])["state"], "done")
+        if r.status == 503:
+            c2 = self.api.create(self.repo, name="second")
+            self.assertEqual(self.api.wait_job(c2["job_id"])["state"], "done")
+
+    def test_stored_record_counts_unchanged(self):
+        c = self.api.create(self.repo, name="small")
+        self.assertEqual(self.api.wait_job(c["job_id"])["state"], "done")
+        r = self.api.call("POST", "/api/v1/projects/small/reindex")
+        self.assertEqual(r.status, 202, r)
+        job = r.json()["job_id"]
+        self.assertEqual(self.api.wait_job(job)["files_unchanged"], 2)
+        self.server.stop(remove=False)
+        self.server.start()  # same data dir: the job is read from RocksDB now
+        st, j = self.api.get("/api/v1/jobs/%d" % job)
+        self.assertEqual(st, 200, j)
+        self.assertEqual((j["files_unchanged"], j["files_skipped"], j["files_indexed"]),
+                         (2, 0, 0), j)
 
 
 if __name__ == "__main__":

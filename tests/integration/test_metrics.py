@@ -11,7 +11,8 @@ passes promtool and has codegraph_parse_duration_seconds{language} (a histogram 
 the buckets 0.0005 … 10, cumulative, _count == the files of that language),
 codegraph_index_files_by_language_total{language} and
 codegraph_project_last_indexed_timestamp_seconds{project} (now); after a restart on the
-same data directory the last-indexed gauge is there before any new job.
+same data directory the last-indexed gauge is there before any new job, and deleting the
+project removes its series.
 """
 
 import json
@@ -268,6 +269,17 @@ class MetricsIndexRestart(MetricsIndex):
         self.assertEqual(value(self.after, LAST, project="demo"), self.before)
         self.assertEqual(value(self.after, "codegraph_index_files_by_language_total",
                                language="python"), [0.0])
+
+    def test_zz_delete_removes_series(self):
+        """Deleting the project takes its last-indexed series out of the scrape (runs last:
+        the other tests of the class read the scrapes taken in setUpClass)."""
+        r = self.call("DELETE", "/api/v1/projects/demo")
+        self.assertEqual(r.status, 200, r)
+        text = self.server.get("/metrics").body.decode("utf-8")
+        self.assertEqual(value(parse(text), LAST, project="demo"), [], text[-1500:])
+        p = subprocess.run([PROMTOOL, "check", "metrics"], input=text.encode(),
+                           capture_output=True, timeout=30)
+        self.assertEqual(p.returncode, 0, (p.stdout + p.stderr).decode())
 
 
 if __name__ == "__main__":

@@ -307,6 +307,7 @@ CG_TEST(records_round_trip)
                       .state = CG_JOB_DONE,
                       .files_total = 10,
                       .files_done = 9,
+                      .files_unchanged = 4,
                       .n_errors = 1,
                       .n_msgs = 1};
     cg_graph_job jd = {.id = 5};
@@ -324,6 +325,7 @@ CG_TEST(records_round_trip)
     gr_enc_job(&b, &j);
     CG_CHECK_EQ_INT(gr_dec_job(b.data, b.len, &jd), 0);
     CG_CHECK_EQ_INT(jd.files_done, 9);
+    CG_CHECK_EQ_INT(jd.files_unchanged, 4);
     CG_CHECK_STR(jd.errors[0], "x.py: too big");
     cg_buf_release(&b);
 }

@@ -7,8 +7,9 @@
  * UTF-8 replaced); build_info and the process_* metrics are present and plausible;
  * registered histograms render cumulative inclusive buckets, +Inf, exact fixed-point _sum
  * and _count, one HELP/TYPE per family, and threads observing on ONE shard at once lose
- * nothing; dynamic gauges are get-or-create, escaped, bounded (CG_ELIMIT) and can be
- * registered while another thread renders; and the real `promtool check metrics` accepts
+ * nothing; dynamic gauges are get-or-create, escaped, bounded (CG_ELIMIT), removable (the
+ * series leaves the scrape, its slot takes the next label) and can be registered while
+ * another thread renders; and the real `promtool check metrics` accepts
  * the output with all of them (and rejects a known-bad input).
  */
 #include <fcntl.h>
@@ -556,6 +557,23 @@ CG_TEST(dynamic_gauges_get_or_create_escape_limits)
     CG_CHECK_EQ_INT(last, CG_ELIMIT);
     CG_CHECK_EQ_INT(made, CG_METRICS_DYN_MAX);
     CG_CHECK_EQ_INT(cg_metrics_gauge_dyn(m, LAST, "L.", "project", "demo"), a);
+    /* a removed series leaves the scrape and frees its slot for a new label */
+    CG_CHECK_EQ_INT(cg_metrics_gauge_dyn_remove(m, LAST, "project", "demo"), 0);
+    CG_CHECK_EQ_INT(cg_metrics_gauge_dyn_remove(m, LAST, "project", "demo"), CG_ENOTFOUND);
+    CG_CHECK_EQ_INT(cg_metrics_gauge_dyn_remove(m, "codegraph_none", "project", "p1"),
+                    CG_ENOTFOUND);
+    int fresh = cg_metrics_gauge_dyn(m, LAST, "L.", "project", "newcomer");
+    CG_CHECK_EQ_INT(fresh, a); /* the table was full: only the freed slot could take it */
+    cg_metrics_gauge_set(m, fresh, 42);
+    CG_CHECK_EQ_INT(cg_metrics_gauge_dyn(m, LAST, "L.", "project", "other"), CG_ELIMIT);
+    s = render(m);
+    CG_CHECK(s != NULL);
+    if (s) {
+        CG_CHECK(strstr(s, LAST "{project=\"demo\"}") == NULL);
+        CG_CHECK(value_of(s, LAST "{project=\"newcomer\"}") == 42);
+        CG_CHECK(value_of(s, LAST "{project=\"p0\"}") == 0);
+        free(s);
+    }
     cg_metrics_destroy(m);
 }
 
