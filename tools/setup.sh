@@ -41,6 +41,10 @@ APT_PACKAGES=(
   "procps=2:4.0.2-*"
   "slowhttptest=1.8.2-*"
   "ca-certificates"
+  # deployment checks: systemd-analyze; strace and libseccomp run the server under the profile
+  "systemd=252.*"
+  "strace=6.1-*"
+  "python3-seccomp=2.5.4-*"
 )
 
 # npm packages, exact versions. Grammars and the tree-sitter runtime ship C sources.
@@ -69,6 +73,7 @@ NPM_PACKAGES=(
   "@seriousme/openapi-schema-validator@2.11.0"
   "kubernetes-models@5.1.0"
   "js-yaml@5.5.0"
+  "dockerfile-utils@0.16.3"
 )
 
 log() { printf 'setup: %s\n' "$*" >&2; }

@@ -24,6 +24,21 @@ int cg_cli_grammars(int argc, char **argv);
 int cg_cli_projects(int argc, char **argv);
 /** `codegraph stats [--project P] [--json] [-c PATH]`. */
 int cg_cli_stats(int argc, char **argv);
+/** `codegraph openapi [--check]` (the document on stdout) and `codegraph routes [--json]`. */
+int cg_cli_openapi(int argc, char **argv);
+/** `codegraph graph dump PROJECT [--json] [-c PATH]`: the resolved graph, sorted. */
+int cg_cli_graph(int argc, char **argv);
+/** `codegraph embed [--text T]... [--lines FILE] [-c PATH] [--set K=V]`: vectors as JSON. */
+int cg_cli_embed(int argc, char **argv);
+/** `codegraph backup create|list|verify|restore …` (backup_cmd.c). */
+int cg_cli_backup(int argc, char **argv);
+/** `codegraph verify [--json]`: database and vector index checks (verify_cmd.c). */
+int cg_cli_verify(int argc, char **argv);
+
+/** `codegraph search QUERY [--project P] [--kind K] [--lang L] [--limit N] [--json] …`. */
+int cg_cli_search(int argc, char **argv);
+/** `codegraph mcp --stdio [-c PATH] [--set K=V]`: MCP over stdin/stdout (mcp_cmd.c). */
+int cg_cli_mcp(int argc, char **argv);
 
 struct cg_config;
 /** Load the config: defaults < file (`path`, may be NULL) < environment < `sets`

@@ -107,6 +107,22 @@ int cg_faiss_serialize(const cg_faiss_index *ix, uint8_t **buf, size_t *len, cha
 int cg_faiss_deserialize(cg_faiss_index **out, const uint8_t *buf, size_t len, char *err,
                          size_t errlen);
 
+/**
+ * Set an HNSW index's default search depth (efSearch). Not thread-safe: no search may run on
+ * the index meanwhile (benchmarks use it to give FAISS its natural k-sized search at each ef).
+ * CG_EINVAL for other kinds or ef outside 1..100000.
+ */
+int cg_faiss_hnsw_ef_set(cg_faiss_index *ix, int ef_search, char *err, size_t errlen);
+
+/**
+ * New IndexHNSWFlat holding exactly the graph and vectors of `v` (e.g. read back from our own
+ * file), so FAISS' search can be compared with ours on the same graph. `m` is the M the graph
+ * was built with: v's level table must equal the one FAISS derives from it. Every neighbour id
+ * and offset is range-checked first (CG_ECORRUPT); copies everything (v may go away).
+ */
+int cg_faiss_hnsw_from_view(cg_faiss_index **out, const cg_faiss_hnsw_view *v, int m, char *err,
+                            size_t errlen);
+
 /** Fill `v` with a view of an HNSW-Flat index (CG_EINVAL for other kinds). */
 int cg_faiss_hnsw_view_get(const cg_faiss_index *ix, cg_faiss_hnsw_view *v, char *err,
                            size_t errlen);

@@ -419,4 +419,22 @@ typedef struct cg_graph_stats {
 /** Counts for the view's project, summed from its file records. */
 int cg_graph_stats_get(cg_graph_view *v, cg_graph_stats *out);
 
+/** An unresolved reference as stored (strings valid during the callback only). */
+typedef struct cg_graph_unresolved {
+    uint64_t from;       /**< the entity (or file node) making the reference */
+    int kind;            /**< cg_ref_kind */
+    int ambiguous;       /**< 1: several equally good targets; 0: none found */
+    uint32_t candidates; /**< candidates seen */
+    uint32_t line, col;  /**< the site: 1-based line, 0-based column */
+    const char *name;    /**< the target as written */
+} cg_graph_unresolved;
+
+/**
+ * Call fn for every unresolved reference of the view's project (key order: simple name,
+ * file uid, reference position). fn returns 0 to go on; anything else stops the walk and
+ * is returned. 0, CG_ECORRUPT, CG_EDB, CG_ENOMEM. (src/graph/resolve.c)
+ */
+int cg_graph_unresolved_foreach(cg_graph_view *v,
+                                int (*fn)(void *ctx, const cg_graph_unresolved *u), void *ctx);
+
 #endif

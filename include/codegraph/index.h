@@ -61,6 +61,13 @@ typedef struct cg_index_metrics {
 /** Memory budget for indexing (e.g. max_memory_usage × memory_pressure_threshold; 0 =
  *  none): while the process RSS is above it, each job parses one file at a time. */
 void cg_index_memory_budget_set(uint64_t bytes);
+/** Pause (1) or resume (0) indexing, process-wide: each worker waits before taking its next
+ *  file (files in progress finish; a cancelled job stops waiting). */
+void cg_index_pause_set(int paused);
+/** 1 while indexing is paused. */
+int cg_index_paused(void);
+/** Workers of all jobs waiting at the pause right now. */
+int cg_index_paused_workers(void);
 /** Install process-wide metric ids (once, before any job starts); NULL uninstalls. */
 void cg_index_metrics_install(const cg_index_metrics *im);
 

@@ -39,6 +39,9 @@ typedef enum cg_store_cf {
     CG_STORE_CF_IN_EDGES = 7,   /**< "in_edges": (dst, kind, src) → edge record (mirror) */
     CG_STORE_CF_UNRESOLVED = 8, /**< "unresolved": unresolved references + resolution work */
     CG_STORE_CF_JOBS = 9,       /**< "jobs": index job records */
+    /* Search (issue 4, text side); key encodings in the DESIGN comment of src/search/lex.c. */
+    CG_STORE_CF_LEX_POSTINGS, /**< "lex_postings": (project, term, entity) → tf, doc length */
+    CG_STORE_CF_LEX_DOCS,     /**< "lex_docs": entity term bags and per-file corpus stats */
     CG_STORE_CF_COUNT
 } cg_store_cf;
 
@@ -188,5 +191,18 @@ const void *cg_store_iter_key(const cg_store_iter *it, size_t *len);
 const void *cg_store_iter_value(const cg_store_iter *it, size_t *len);
 /** After iteration ends: 0 when it ended cleanly, CG_EDB / CG_ECORRUPT on a read error. */
 int cg_store_iter_status(const cg_store_iter *it, char *err, size_t errlen);
+
+/* ---- raw handles, for src/store/backup.c only (the store's other file that includes
+ * rocksdb/c.h: backups, checkpoints, manual compaction); nothing else may use them ---- */
+struct rocksdb_t;
+struct rocksdb_column_family_handle_t;
+/** The open rocksdb_t behind `s` (valid until cg_store_close). */
+struct rocksdb_t *cg_store_raw_db(cg_store *s);
+/** Column families open (ours first, then unknown ones found on disk). */
+int cg_store_raw_cf_count(cg_store *s);
+/** The handle of open family i (0 <= i < cg_store_raw_cf_count). */
+struct rocksdb_column_family_handle_t *cg_store_raw_cf(cg_store *s, int i);
+/** The database directory the store was opened on. */
+const char *cg_store_path(cg_store *s);
 
 #endif

@@ -23,6 +23,29 @@ void cg_api_ready(cg_req *rq);
 void cg_api_health_detail(cg_req *rq);
 void cg_api_metrics(cg_req *rq);
 
+/* openapi.c: the generated OpenAPI 3.1 document (annotations in openapi_spec.c) */
+void cg_api_openapi(cg_req *rq);
+
+/* vector_api.c: the vector index (VEC) */
+void cg_api_vector_stats(cg_req *rq);
+void cg_api_vector_rebuild(cg_req *rq);
+/** The "vector_search" health component into b; returns 0 healthy, 1 degraded. */
+int cg_api_vector_health(cg_server *s, cg_buf *b);
+
+/* admin_api.c: data operations (admin key) */
+void cg_api_admin_checkpoint(cg_req *rq);
+void cg_api_admin_backup(cg_req *rq);
+void cg_api_admin_backup_incremental(cg_req *rq);
+void cg_api_admin_backups(cg_req *rq);
+void cg_api_admin_compact(cg_req *rq);
+void cg_api_admin_optimize(cg_req *rq);
+void cg_api_admin_job_get(cg_req *rq);
+void cg_api_admin_maintenance(cg_req *rq);
+void cg_api_admin_pause_indexing(cg_req *rq);
+void cg_api_admin_resume_indexing(cg_req *rq);
+void cg_api_admin_stats(cg_req *rq);
+void cg_api_admin_queries(cg_req *rq);
+
 /* projects.c: projects and index jobs */
 void cg_api_projects_create(cg_req *rq);
 void cg_api_projects_list(cg_req *rq);
@@ -41,6 +64,15 @@ void cg_api_entity_references(cg_req *rq);
 void cg_api_graph_path(cg_req *rq);
 void cg_api_project_outline(cg_req *rq);
 void cg_api_project_symbols(cg_req *rq);
+
+/* mcp_api.c: MCP Streamable HTTP (POST [mcp] endpoint) */
+void cg_api_mcp(cg_req *rq);
+
+/* search_api.c (TXT): GET /api/v1/search, POST /api/v1/similar, health capabilities */
+void cg_api_search(cg_req *rq);
+void cg_api_similar(cg_req *rq);
+/** Append `"capabilities":{"search":{…}}` (which modes work and why) to b. */
+void cg_api_search_capabilities(cg_server *srv, cg_buf *b);
 
 /* params.c: query-string and route parameters */
 /**

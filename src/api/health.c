@@ -187,11 +187,10 @@ void cg_api_health_detail(cg_req *rq)
         int st = comp[i].fn(s, &comps); /* once: CG_MAX evaluates its arguments twice */
         worst = CG_MAX(worst, st);
     }
-    /* Not built yet: reported, never pretended. */
     if (hc->check_vector_search) {
         if (comps.len) cg_buf_putc(&comps, ',');
-        cg_buf_puts(&comps, "\"vector_search\":{\"status\":\"unavailable\","
-                            "\"reason\":\"vector search is not built in this version\"}");
+        int st = cg_api_vector_health(s, &comps);
+        worst = CG_MAX(worst, st);
     }
     static const char *const names[] = {"healthy", "degraded", "unhealthy"};
     cg_buf *b = rq->body;
@@ -201,7 +200,9 @@ void cg_api_health_detail(cg_req *rq)
                   names[worst], cg_server_uptime_s(s), cg_reactor_backend_name(s->backend),
                   s->n_reactors);
     cg_buf_append(b, comps.data, comps.len);
-    cg_buf_puts(b, "}}");
+    cg_buf_puts(b, "},");
+    cg_api_search_capabilities(s, b); /* TXT: which search modes work and why */
+    cg_buf_putc(b, '}');
     cg_buf_release(&comps);
     cg_req_json(rq, worst == 2 ? 503 : 200);
 }

@@ -54,7 +54,15 @@ static const char usage_text[] =
     "  projects [--json]          list indexed projects\n"
     "  grammars list | test LANG FILE   compiled-in languages; parse one file, report errors\n"
     "  stats [--project P] [--json]   store and graph statistics\n"
+    "  search QUERY [--project P] [--kind K] [--lang L] [--limit N] [--json]   search code\n"
+    "  mcp --stdio                MCP over stdin/stdout for clients that spawn a process\n"
+    "  graph dump PROJECT [--json]   the resolved graph, sorted (fixture tests)\n"
+    "  embed --text T [--lines F] embed texts with the configured embedder (JSON)\n"
     "  healthcheck [--url URL]    exit 0 if /health answers healthy (Docker HEALTHCHECK)\n"
+    "  openapi [--check]          print the OpenAPI 3.1 document (--check: fail on gaps)\n"
+    "  routes [--json]            the REST route table\n"
+    "  backup create|list|verify|restore ID   backups in [database] backup_path\n"
+    "  verify [--json]            check the database and vector index (server stopped)\n"
     "  version                    version, commit and grammar versions\n"
     "\n"
     "options (also accepted as `codegraph-api [options]`):\n"
@@ -228,6 +236,14 @@ int cg_cli_main(int argc, char **argv)
     if (cmd && strcmp(cmd, "projects") == 0) return cg_cli_projects(argc, argv);
     if (cmd && strcmp(cmd, "grammars") == 0) return cg_cli_grammars(argc, argv);
     if (cmd && strcmp(cmd, "stats") == 0) return cg_cli_stats(argc, argv);
+    if (cmd && (strcmp(cmd, "openapi") == 0 || strcmp(cmd, "routes") == 0))
+        return cg_cli_openapi(argc, argv);
+    if (cmd && strcmp(cmd, "graph") == 0) return cg_cli_graph(argc, argv);
+    if (cmd && strcmp(cmd, "embed") == 0) return cg_cli_embed(argc, argv);
+    if (cmd && strcmp(cmd, "backup") == 0) return cg_cli_backup(argc, argv);
+    if (cmd && strcmp(cmd, "verify") == 0) return cg_cli_verify(argc, argv);
+    if (cmd && strcmp(cmd, "search") == 0) return cg_cli_search(argc, argv); /* TXT */
+    if (cmd && strcmp(cmd, "mcp") == 0) return cg_cli_mcp(argc, argv);       /* MCP stdio */
     cli_opts o;
     memset(&o, 0, sizeof o);
     if (parse_opts(argc, argv, &o) != 0 || optind < argc) {

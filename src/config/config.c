@@ -1175,11 +1175,11 @@ static int is_http_token(const char *s)
 static void check_security(const cg_config *c, cg_config_diags *d)
 {
     const cg_config_security *s = &c->security;
-    if (s->api_key_required && s->api_keys.n == 0)
+    if (s->api_key_required && s->api_keys.n == 0 && s->admin_api_keys.n == 0 && !s->jwt_enabled)
         diag(d, 1, 0, "security.api_key_required",
              "is true but no key is configured (set "
              "security.api_keys or CODEGRAPH_API_KEY)");
-    if (s->admin_api_key_required && s->admin_api_keys.n == 0)
+    if (s->admin_api_key_required && s->admin_api_keys.n == 0 && !s->jwt_enabled)
         diag(d, 1, 0, "security.admin_api_key_required",
              "is true but no admin key is configured (set security.admin_api_keys or "
              "CODEGRAPH_ADMIN_API_KEY)");
@@ -1192,6 +1192,9 @@ static void check_security(const cg_config *c, cg_config_diags *d)
         (strlen(s->jwt_secret) < 32 || strcmp(s->jwt_secret, "your-256-bit-secret") == 0))
         diag(d, 1, 0, "security.jwt_secret",
              "JWT is enabled but the secret is the example value or shorter than 32 bytes");
+    if (s->jwt_enabled && s->jwt_algorithm && strcmp(s->jwt_algorithm, "HS256") != 0)
+        diag(d, 1, 0, "security.jwt_algorithm", "'%s' is not supported: only HS256 is",
+             s->jwt_algorithm);
 }
 
 /* An IPv4/IPv6 address, optionally with a /prefix. */
@@ -1214,9 +1217,11 @@ static int is_ip_or_cidr(const char *s)
 
 static void check_misc(const cg_config *c, cg_config_diags *d)
 {
-    const cg_strlist *ips[] = {&c->security.ip_allowlist, &c->security.ip_blocklist};
-    const char *ipkeys[] = {"security.ip_allowlist", "security.ip_blocklist"};
-    for (int j = 0; j < 2; j++)
+    const cg_strlist *ips[] = {&c->security.ip_allowlist, &c->security.ip_blocklist,
+                               &c->security.trusted_proxies};
+    const char *ipkeys[] = {"security.ip_allowlist", "security.ip_blocklist",
+                            "security.trusted_proxies"};
+    for (int j = 0; j < 3; j++)
         for (int i = 0; i < ips[j]->n; i++)
             if (!is_ip_or_cidr(ips[j]->items[i]))
                 diag(d, 1, 0, ipkeys[j], "'%.64s' is not an IP address or CIDR block",

@@ -9,35 +9,55 @@
  * static is a *receiver* (member of the enclosing class), super/parent/base a *super
  * receiver*. A target must have the exact name S (case-sensitive) and a kind that fits R:
  * calls → function, method, class, struct; inherits → class, struct, interface, trait;
- * implements → interface, trait, class; type references → any definition; imports → any.
+ * implements → interface, trait, class, module (a Ruby mixin); type references → any
+ * definition; imports → any.
  *   1. exact (same scope, same file): without Q, the first scope from F outwards (F, its
  *      parent, …, the file) that directly contains an S; with a receiver only the enclosing
  *      class; failing that, any non-method S defined in X. With Q, an S in X whose
  *      qualified name is, or ends with, "Q.S", or whose parent is named like Q's last part.
+ *      A receiver (self, super, or none: m() inside a class is an implicit this) that the
+ *      scopes do not satisfy looks through the enclosing class's bases defined in X (its
+ *      inherit/implement references, up to GR_BASE_DEPTH levels); super never takes the
+ *      class's own member. A type reference prefers a type (a function or method, e.g. a
+ *      constructor named like its class, only when no type fits); a call prefers anything
+ *      over a constructor (the class stands for it).
  *   2. import: candidates are the S defined in other files of the project (name index). An
  *      import I of X (segments, extension and ./ ../ crate:: dropped) reaches candidate C
  *      when I names C's module — I's segments and C's path (without extension), or C's
- *      directory, agree on their common trailing segments — or I names C itself (I = M.S or
- *      M.T with T the top-level ancestor of C, and M names C's module). With Q, its last
- *      part must be I's last segment (module import) or Q's first part I's last (symbol).
- *      The best reachable candidate wins (score below; remaining ties: smallest path, then
- *      smallest local id).
- *   3. name: the best candidate by score: +8 qualified name ends with "Q.S", else +4 C's
- *      parent or file is named like Q's last part (with Q and neither, C is out), +2 same
- *      language, +2 a method for a receiver, +1 same directory; ties go to the longest
- *      common directory prefix; a tie left is *ambiguous*. With Q and no candidate left, a
- *      single same-language candidate project-wide is still taken.
+ *      directory, agree on their common trailing segments — or I names C itself (I = M.S,
+ *      or M.T with T a container of C, i.e. a segment of its qualified name, and M names
+ *      C's module). With Q, its last part must be I's last segment (module import), or Q's
+ *      first part I's last (symbol), or I names C's module and Q's first part is a
+ *      container of C (`from M import T` … T.S). A plain name m() reaches a method only
+ *      through an import of its class, not of its module (importing a module says nothing
+ *      about the type of the object m is called on). The best reachable candidate wins
+ *      (score below, then the shallower qualified name: M.f over M.C.f); a tie between
+ *      different qualified names goes on to rule 3, other ties to the smallest path, then
+ *      the smallest local id.
+ *   3. name: the best candidate by score among the S of the whole project (those of X that
+ *      rule 1 passed over included; never a constructor): +8 qualified name ends with
+ *      "Q.S", else +4 C's parent or file is named like Q's last part (with Q and neither, C
+ *      is out); +4 for a receiver or a plain name inside a class when C's parent is named
+ *      like a base of that class; +2 same language; +2 a method for a receiver; +1 a type
+ *      (not a module) for a type reference; +1 same directory. Ties go to the longest
+ *      common directory prefix; a tie left is *ambiguous*. With Q and no candidate left,
+ *      a single same-language method project-wide is still taken (obj.m() with obj
+ *      untyped; only when Q looks like a variable: lower case or _, not a type, module or
+ *      literal).
  * An import reference resolves to the entity M.S (symbol import) or the file node of the
- * module it names (its stem is in the name index), by rule 2's path matching only.
+ * module it names (its stem is in the name index), by rule 2's path matching only; one
+ * naming a directory (a Go package) resolves to the file of that directory named like it
+ * (the smallest path on a tie); an #include "x.h" prefers x.h to x.c.
  * Anything else is kept in the unresolved family with its reason (not found / ambiguous,
  * with the candidate count), keyed by its simple name so a later definition of S finds it.
  *
  * Limits (by design): no types or data flow (obj.m() resolves only through the name of m
  * and Q's spelling), no aliases (import x as y), no overload selection (the first by id),
- * inherited members only through rule 3, at most GR_CANDIDATES_MAX candidates per name
- * (name-index order) and GR_IMPORTS_MAX imports per file. Every choice depends only on
- * content (names, paths, local ids), never on the order files were indexed in, so a fresh
- * index and an incremental one of the same tree give the same graph.
+ * inherited members only through in-file bases and rule 3, at most GR_CANDIDATES_MAX
+ * candidates per name (name-index order) and GR_IMPORTS_MAX imports per file. Every
+ * choice depends only on content (names, paths, local ids), never on the order files were
+ * indexed in, so a fresh index and an incremental one of the same tree give the same
+ * graph.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +69,10 @@
 #define GR_CANDIDATES_MAX 256
 /* Imports of one file considered by rule 2. */
 #define GR_IMPORTS_MAX 256
+/* Bases of one class considered for a self/super receiver, and how many levels up the
+ * in-file class hierarchy rule 1 looks for a receiver's member. */
+#define GR_BASES_MAX 8
+#define GR_BASE_DEPTH 4
 /* Dirty-mark writes buffered before a batch is written (resolve_pending). */
 #define GR_MARK_BATCH 4096
 
@@ -77,6 +101,14 @@ typedef struct gr_rctx {
     char memo_s[GR_SEG_BYTES];           /* what cands holds: (memo_s, memo_kind, …) */
     int memo_kind, memo_files, memo_ok;
     char dir[CG_GRAPH_PATH_MAX + 1];
+    /* the current reference's receiver class (self/super/implicit): name and bases */
+    const char *cls_name;
+    const char *bases[GR_BASES_MAX];
+    int n_bases;
+    int ref_kind;          /* the kind of the reference being resolved */
+    uint32_t *inh;         /* indices of the file's inherit / implement references */
+    const char **inh_name; /* … and their simple names (in the arena) */
+    uint32_t n_inh;
 } gr_rctx;
 
 static int gr_by_name_cmp(const void *a, const void *b, void *ctx)
@@ -109,6 +141,26 @@ static int gr_rctx_imports(gr_rctx *r)
     return 0;
 }
 
+/* The file's inherit / implement references and their simple names (class bases). */
+static int gr_rctx_bases(gr_rctx *r)
+{
+    gr_fctx *c = r->c;
+    gr_segs sg;
+
+    r->inh = calloc((size_t)c->n_refs + 1, sizeof(*r->inh));
+    r->inh_name = calloc((size_t)c->n_refs + 1, sizeof(*r->inh_name));
+    if (!r->inh || !r->inh_name) return CG_ENOMEM;
+    for (uint32_t i = 0; i < c->n_refs; i++) {
+        if (c->refs[i].kind != CG_REF_INHERIT && c->refs[i].kind != CG_REF_IMPLEMENT) continue;
+        gr_segs_split(&sg, c->refs[i].name, 0);
+        if (sg.n == 0) continue;
+        if (!(r->inh_name[r->n_inh] = gr_arena_strdup(&r->arena, gr_ref_simple(&sg))))
+            return CG_ENOMEM;
+        r->inh[r->n_inh++] = i;
+    }
+    return 0;
+}
+
 static int gr_rctx_init(gr_rctx *r, gr_fctx *c)
 {
     int rc = 0;
@@ -128,7 +180,7 @@ static int gr_rctx_init(gr_rctx *r, gr_fctx *c)
     }
     if (rc) return rc;
     qsort_r(r->by_name, (size_t)c->n_ents, sizeof(int), gr_by_name_cmp, c->ents);
-    if ((rc = gr_rctx_imports(r))) return rc;
+    if ((rc = gr_rctx_imports(r)) || (rc = gr_rctx_bases(r))) return rc;
     return cg_store_iter_create(c->g->s, NULL, CG_STORE_CF_NAMES, NULL, 0, NULL, 0, &r->names);
 }
 
@@ -136,6 +188,8 @@ static void gr_rctx_release(gr_rctx *r)
 {
     free(r->by_name);
     free(r->imports);
+    free(r->inh);
+    free(r->inh_name);
     free(r->paths);
     gr_idmap_release(&r->local_ix);
     gr_idmap_release(&r->path_ix);
@@ -167,6 +221,12 @@ static void gr_name_range(const gr_rctx *r, const char *s, int *lo, int *hi)
     *lo = a;
     for (b = a; b < r->c->n_ents && strcmp(r->c->ents[r->by_name[b]].name, s) == 0;) b++;
     *hi = b;
+}
+
+/* gr_kind_fits, plus: an implement reference may name a module (Ruby's include M). */
+static int gr_fits(int ref_kind, int kind)
+{
+    return gr_kind_fits(ref_kind, kind) || (ref_kind == CG_REF_IMPLEMENT && kind == CG_KIND_MODULE);
 }
 
 static int gr_classlike(int kind)
@@ -202,14 +262,30 @@ static void gr_qname_parent(const char *qname, char *dst, size_t cap)
     snprintf(dst, cap, "%.*s", (int)(last - p), p);
 }
 
+/* Does entity e fit reference kind rk in this pass? A type reference first looks for a
+ * type (pass 0), and takes a function or method only when no type is found (pass 1); a
+ * call first skips constructors (methods named like their class: the class stands for
+ * them), which sit nearer in the scope walk than the class. */
+static int gr_fits_pass(const gr_rctx *r, int rk, const gr_fent *e, int pass)
+{
+    const gr_fent *p;
+
+    if (!gr_fits(rk, e->kind)) return 0;
+    if (pass) return 1;
+    if (rk == CG_REF_TYPE) return e->kind != CG_KIND_FUNCTION && e->kind != CG_KIND_METHOD;
+    if (rk != CG_REF_CALL || e->kind != CG_KIND_METHOD) return 1;
+    p = gr_ent_local(r, e->parent_local);
+    return !p || strcmp(p->name, e->name) != 0;
+}
+
 /* Rule 1 with a scope walk: the first scope from `scope` outwards that contains an S. */
 static uint64_t gr_exact_scoped(const gr_rctx *r, int rkind, uint32_t scope, int lo, int hi,
-                                int class_only)
+                                int class_only, int pass)
 {
     for (int guard = 0; guard <= CG_GRAPH_FILE_ENTITIES_MAX; guard++) {
         for (int i = lo; i < hi; i++) {
             const gr_fent *e = &r->c->ents[r->by_name[i]];
-            if (e->parent_local == scope && gr_kind_fits(rkind, e->kind)) return e->id;
+            if (e->parent_local == scope && gr_fits_pass(r, rkind, e, pass)) return e->id;
         }
         const gr_fent *s = gr_ent_local(r, scope);
         if (!s || class_only) return 0;
@@ -218,35 +294,105 @@ static uint64_t gr_exact_scoped(const gr_rctx *r, int rkind, uint32_t scope, int
     return 0;
 }
 
-static uint64_t gr_layer_exact(const gr_rctx *r, const gr_ref *ref, const gr_segs *sg)
+/* The class-like entity enclosing local `from` (itself when class-like); 0 = none. */
+static uint32_t gr_enclosing_class(const gr_rctx *r, uint32_t from)
 {
-    int lo, hi;
+    const gr_fent *s;
+    while ((s = gr_ent_local(r, from)) && !gr_classlike(s->kind)) from = s->parent_local;
+    return s ? from : 0;
+}
+
+/* The simple names of the bases of class `cls`: its inherit / implement references. */
+static int gr_class_bases(const gr_rctx *r, uint32_t cls, const char **out)
+{
+    int n = 0;
+
+    for (uint32_t i = 0; cls && i < r->n_inh && n < GR_BASES_MAX; i++)
+        if (r->c->refs[r->inh[i]].from_local == cls) out[n++] = r->inh_name[i];
+    return n;
+}
+
+/* Rule 1 for a receiver through the in-file class hierarchy: a member S of a base of
+ * `cls` defined in this file, up to GR_BASE_DEPTH levels (the first in-file base of each
+ * level leads to the next). */
+static uint64_t gr_exact_in_bases(const gr_rctx *r, int rkind, uint32_t cls, int lo, int hi)
+{
+    const char *bases[GR_BASES_MAX];
+
+    for (int depth = 0; depth < GR_BASE_DEPTH && cls; depth++) {
+        int nb = gr_class_bases(r, cls, bases);
+        uint32_t next = 0;
+        for (int b = 0; b < nb; b++) {
+            int blo, bhi;
+            gr_name_range(r, bases[b], &blo, &bhi);
+            for (int i = blo; i < bhi; i++) {
+                const gr_fent *e = &r->c->ents[r->by_name[i]];
+                if (!gr_classlike(e->kind) || e->local == cls) continue;
+                uint64_t id = gr_exact_scoped(r, rkind, e->local, lo, hi, 1, 1);
+                if (id) return id;
+                if (!next) next = e->local;
+            }
+        }
+        cls = next;
+    }
+    return 0;
+}
+
+static uint64_t gr_exact_pass(const gr_rctx *r, const gr_ref *ref, const gr_segs *sg, int lo,
+                              int hi, int pass)
+{
     char qs[GR_SEG_BYTES], parent[256];
 
-    gr_name_range(r, gr_ref_simple(sg), &lo, &hi);
-    if (lo == hi || sg->receiver == 2) return 0;
+    if (sg->receiver == 2) return 0;
     if (sg->receiver == 1) {
         uint32_t scope = ref->from_local;
         const gr_fent *s;
         while ((s = gr_ent_local(r, scope)) && !gr_classlike(s->kind)) scope = s->parent_local;
-        return s ? gr_exact_scoped(r, ref->kind, scope, lo, hi, 1) : 0;
+        return s ? gr_exact_scoped(r, ref->kind, scope, lo, hi, 1, pass) : 0;
     }
     if (sg->n == 1) {
-        uint64_t id = gr_exact_scoped(r, ref->kind, ref->from_local, lo, hi, 0);
+        uint64_t id = gr_exact_scoped(r, ref->kind, ref->from_local, lo, hi, 0, pass);
         for (int i = lo; !id && i < hi; i++) {
             const gr_fent *e = &r->c->ents[r->by_name[i]];
-            if (e->kind != CG_KIND_METHOD && gr_kind_fits(ref->kind, e->kind)) id = e->id;
+            if (e->kind != CG_KIND_METHOD && gr_fits_pass(r, ref->kind, e, pass)) id = e->id;
         }
         return id;
     }
     gr_segs_join(sg, 0, sg->n, qs, sizeof(qs));
     for (int i = lo; i < hi; i++) {
         const gr_fent *e = &r->c->ents[r->by_name[i]];
-        if (!gr_kind_fits(ref->kind, e->kind)) continue;
+        if (!gr_fits_pass(r, ref->kind, e, pass)) continue;
         gr_qname_parent(e->qname, parent, sizeof(parent));
         if (gr_qname_ends(e->qname, qs) || strcmp(parent, sg->s[sg->n - 2]) == 0) return e->id;
     }
     return 0;
+}
+
+static uint64_t gr_layer_exact(const gr_rctx *r, const gr_ref *ref, const gr_segs *sg)
+{
+    int lo, hi;
+    uint64_t id = 0;
+
+    gr_name_range(r, gr_ref_simple(sg), &lo, &hi);
+    if (lo == hi) return 0;
+    if (ref->kind == CG_REF_TYPE || ref->kind == CG_REF_CALL)
+        id = gr_exact_pass(r, ref, sg, lo, hi, 0);
+    if (!id) id = gr_exact_pass(r, ref, sg, lo, hi, 1);
+    /* self.m(), super.m(), or m() inside a class (an implicit this) */
+    if (!id && (sg->receiver || sg->n == 1))
+        id = gr_exact_in_bases(r, ref->kind, gr_enclosing_class(r, ref->from_local), lo, hi);
+    return id;
+}
+
+/* Remember the receiver class of reference `ref` (its name and bases) for rule 3. */
+static void gr_receiver_load(gr_rctx *r, const gr_ref *ref, const gr_segs *sg)
+{
+    uint32_t cls = sg->receiver || sg->n == 1 ? gr_enclosing_class(r, ref->from_local) : 0;
+    const gr_fent *e = gr_ent_local(r, cls);
+
+    r->n_bases = 0;
+    r->cls_name = e ? e->name : NULL;
+    if (e) r->n_bases = gr_class_bases(r, cls, r->bases);
 }
 
 /* The path of a file uid (cached for this file's resolution, and in the graph). */
@@ -270,7 +416,31 @@ static const char *gr_uid_path(gr_rctx *r, uint64_t uid)
     return copy;
 }
 
-/* Load candidates named exactly s (other files) whose kind satisfies want(kind). */
+/* Rule 3 also weighs this file's own entities named s (those rule 1 passed over: methods
+ * of other classes, members of non-enclosing scopes), so that a guess by name never
+ * prefers another file's entity over an equally good one here. */
+static void gr_own_cands(gr_rctx *r, const char *s, int rkind)
+{
+    int lo, hi;
+
+    gr_name_range(r, s, &lo, &hi);
+    for (int i = lo; i < hi; i++) {
+        const gr_fent *e = &r->c->ents[r->by_name[i]];
+        if (!gr_fits(rkind, e->kind)) continue;
+        if (r->n_cands == GR_CANDIDATES_MAX) {
+            r->more_cands = 1;
+            return;
+        }
+        r->cands[r->n_cands++] = (gr_cand){.id = e->id,
+                                           .kind = e->kind,
+                                           .lang = r->c->lang,
+                                           .qname = e->qname,
+                                           .path = r->c->path};
+    }
+}
+
+/* Load candidates named exactly s (other files, and for rule 3 (files_only < 0) this file)
+ * whose kind satisfies want(kind). */
 static int gr_load_cands(gr_rctx *r, const char *s, int rkind, int files_only)
 {
     gr_key pre;
@@ -297,7 +467,7 @@ static int gr_load_cands(gr_rctx *r, const char *s, int rkind, int files_only)
         if (kl != pre.n + 8 || memcmp(k, pre.b, pre.n) != 0) break;
         uint64_t id = gr_get_u64(k + pre.n);
         if (CG_GRAPH_ID_FILE(id) == r->c->uid || gr_dec_name(v, vl, &nm) != 0) continue;
-        if (strcmp(nm.name, s) != 0 || !gr_kind_fits(rkind, nm.kind)) continue;
+        if (strcmp(nm.name, s) != 0 || !gr_fits(rkind, nm.kind)) continue;
         if (files_only >= 0 && (nm.kind == CG_GRAPH_KIND_FILE) != files_only) continue;
         if (r->n_cands == GR_CANDIDATES_MAX) {
             r->more_cands = 1;
@@ -312,6 +482,7 @@ static int gr_load_cands(gr_rctx *r, const char *s, int rkind, int files_only)
         r->cands[i].qname = r->cstr.data + qoff[i];
         r->cands[i].path = gr_uid_path(r, CG_GRAPH_ID_FILE(r->cands[i].id));
     }
+    if (files_only < 0) gr_own_cands(r, s, rkind);
     if ((rc = cg_store_iter_status(r->names, NULL, 0))) return rc;
     r->memo_ok = strlen(s) < sizeof(r->memo_s);
     r->memo_kind = rkind;
@@ -336,6 +507,21 @@ static int gr_names_module(const char *const *m, int n, const gr_segs *fs)
     return gr_suffix_match(m, n, fs->s, fs->n) || gr_suffix_match(m, n, fs->s, fs->n - 1);
 }
 
+/* Is w one of the containers of qname (a segment before the last one): "Format" in
+ * "Acme.Util.Format.number"? Compared in place: this runs per reference x candidate x
+ * import (hot). */
+static int gr_qname_container(const char *qname, const char *w)
+{
+    size_t wl = strlen(w);
+    const char *p = qname, *dot;
+
+    while ((dot = strchr(p, '.')) != NULL) {
+        if ((size_t)(dot - p) == wl && memcmp(p, w, wl) == 0) return 1;
+        p = dot + 1;
+    }
+    return 0;
+}
+
 /* Rule 2: does import imp reach candidate c for the reference sg? */
 static int gr_import_reaches(const gr_segs *imp, const gr_segs *fs, const gr_cand *c,
                              const gr_segs *sg)
@@ -343,13 +529,17 @@ static int gr_import_reaches(const gr_segs *imp, const gr_segs *fs, const gr_can
     int qual = sg->n > 1 && sg->receiver == 0;
     const char *last = imp->s[imp->n - 1];
 
-    if (gr_names_module(imp->s, imp->n, fs)) return !qual || strcmp(sg->s[sg->n - 2], last) == 0;
+    /* a plain name m() reaches a method only through an import of its class: importing a
+     * module says nothing about the type of an object whose method is called */
+    int plain_method = sg->n == 1 && !sg->receiver && c->kind == CG_KIND_METHOD;
+    if (!plain_method && gr_names_module(imp->s, imp->n, fs)) {
+        /* M.S through `import M`, or T.S through `from M import T` (T = c's container) */
+        if (!qual || strcmp(sg->s[sg->n - 2], last) == 0) return 1;
+        return gr_qname_container(c->qname, sg->s[0]);
+    }
     if (imp->n < 2) return 0;
-    /* `last` names the symbol itself or its top-level container (qname up to the first
-     * '.'); compared in place: this runs per reference x candidate x import (hot). */
-    size_t top_len = strcspn(c->qname, "."), last_len = strlen(last);
-    int names_top = last_len == top_len && memcmp(last, c->qname, top_len) == 0;
-    if (!names_top && strcmp(last, gr_ref_simple(sg)) != 0) return 0;
+    /* `last` names the symbol itself or one of its containers (a class, a namespace) */
+    if (!gr_qname_container(c->qname, last) && strcmp(last, gr_ref_simple(sg)) != 0) return 0;
     if (!gr_names_module(imp->s, imp->n - 1, fs)) return 0;
     return !qual || strcmp(sg->s[0], last) == 0;
 }
@@ -371,6 +561,9 @@ static int gr_score(const gr_rctx *r, const gr_cand *c, const gr_segs *sg)
     char qs[GR_SEG_BYTES], parent[256], stem[256], dir[CG_GRAPH_PATH_MAX + 1];
     int s = 0;
 
+    /* a constructor (a method named like its class) is called through its class */
+    gr_qname_parent(c->qname, parent, sizeof(parent));
+    if (c->kind == CG_KIND_METHOD && strcmp(parent, gr_ref_simple(sg)) == 0) return -1;
     if (sg->n > 1 && sg->receiver == 0) {
         const char *q = sg->s[sg->n - 2];
         gr_segs_join(sg, 0, sg->n, qs, sizeof(qs));
@@ -383,8 +576,20 @@ static int gr_score(const gr_rctx *r, const gr_cand *c, const gr_segs *sg)
         else
             return -1;
     }
+    if ((sg->receiver || sg->n == 1) && r->cls_name) {
+        /* a receiver's member: +4 in a base of the receiver class; super.m() is never the
+         * class's own m */
+        gr_qname_parent(c->qname, parent, sizeof(parent));
+        if (sg->receiver == 2 && strcmp(parent, r->cls_name) == 0) return -1;
+        for (int b = 0; b < r->n_bases; b++)
+            if (strcmp(parent, r->bases[b]) == 0) s += 4;
+    }
     if (c->lang == r->c->lang) s += 2;
     if (sg->receiver && c->kind == CG_KIND_METHOD) s += 2;
+    /* a type reference: a type over a value of the same name (Scala's companion object) */
+    if (r->ref_kind == CG_REF_TYPE && c->kind != CG_KIND_MODULE &&
+        (gr_classlike(c->kind) || c->kind == CG_KIND_TYPE_ALIAS))
+        s += 1;
     gr_dirname(dir, sizeof(dir), c->path);
     if (strcmp(dir, r->dir) == 0) s += 1;
     return s;
@@ -397,28 +602,46 @@ static int gr_cand_better(const gr_cand *a, const gr_cand *b)
     return a->prefix == b->prefix ? 0 : a->prefix > b->prefix ? 1 : -1;
 }
 
-/* The best of the candidates with reach set (all when !need_reach): index, -1 none, -2 a
- * tie (when !ties_ok). With ties_ok a tie goes to the smaller path, then the smaller id:
- * both come from content (paths, qualified names), never from the order files were put. */
-static int gr_pick(gr_rctx *r, int need_reach, int ties_ok)
+/* Segments of a qualified name minus one (dots outside the last segment). */
+static int gr_qname_depth(const char *q)
 {
-    int best = -1, tie = 0;
+    int n = 0;
+    for (; *q; q++) n += *q == '.';
+    return n;
+}
+
+/* How gr_pick treats equally good candidates. */
+enum { GR_TIES_NONE, GR_TIES_ANY, GR_TIES_SAME_QNAME };
+
+/* The best of the candidates with reach set (all when !need_reach): index, -1 none, -2 a
+ * tie that `ties` does not accept (NONE: any tie; SAME_QNAME: a tie between different
+ * qualified names, e.g. the area() of two classes, while a declaration and its
+ * definition may tie). An accepted tie goes to the smaller path, then the smaller id:
+ * both come from content (paths, qualified names), never from the order files were put. */
+static int gr_pick(gr_rctx *r, int need_reach, int ties)
+{
+    int best = -1, tie = 0, tie_diff = 0;
 
     for (int i = 0; i < r->n_cands; i++) {
         gr_cand *c = &r->cands[i], *b = best >= 0 ? &r->cands[best] : NULL;
         if ((need_reach && !c->reach) || c->score < 0) continue;
         c->prefix = gr_common_dir(r, c->path);
         int d = b ? gr_cand_better(c, b) : 1;
+        /* through an import, M.f beats M.C.f: the shallower member of the module */
+        if (d == 0 && ties == GR_TIES_SAME_QNAME)
+            d = gr_qname_depth(b->qname) - gr_qname_depth(c->qname);
         if (d > 0) {
             best = i;
-            tie = 0;
+            tie = tie_diff = 0;
         } else if (d == 0) {
             int pc = strcmp(c->path, b->path);
             tie = 1;
+            tie_diff |= strcmp(c->qname, b->qname) != 0;
             if (pc < 0 || (pc == 0 && GR_LOCAL(c->id) < GR_LOCAL(b->id))) best = i;
         }
     }
-    return tie && !ties_ok ? -2 : best;
+    if ((ties == GR_TIES_NONE && tie) || (ties == GR_TIES_SAME_QNAME && tie_diff)) return -2;
+    return best;
 }
 
 /* Rules 2 and 3 over loaded candidates: 1 and *dst, *res; or 0 and *reason. */
@@ -432,19 +655,27 @@ static int gr_layer_project(gr_rctx *r, const gr_segs *sg, uint64_t *dst, int *r
         c->score = gr_score(r, c, sg);
         c->reach = 0;
         gr_segs_path(&fs, c->path);
-        for (int m = 0; m < r->n_imports && !c->reach; m++)
+        /* this file's own entities are never reached through its imports (a.cpp includes
+         * "a.hpp": same stem) */
+        for (int m = 0; m < r->n_imports && !c->reach && CG_GRAPH_ID_FILE(c->id) != r->c->uid; m++)
             c->reach = gr_import_reaches(&r->imports[m], &fs, c, sg);
         any_reach |= c->reach;
         if (c->lang == r->c->lang) same_lang = i, n_same++;
         if (c->reach && c->score < 0) c->score = 0; /* the import vouches for Q */
     }
-    if (any_reach && (i = gr_pick(r, 1, 1)) >= 0) {
+    if (any_reach && (i = gr_pick(r, 1, GR_TIES_SAME_QNAME)) >= 0) {
         *dst = r->cands[i].id;
         *res = CG_RES_IMPORT;
         return 1;
     }
-    i = gr_pick(r, 0, 0);
-    if (i == -1 && sg->n > 1 && !sg->receiver && n_same == 1 && !r->more_cands) i = same_lang;
+    i = gr_pick(r, 0, GR_TIES_NONE);
+    /* obj.m() with obj untyped: the one method m of the language, when Q looks like a
+     * variable (lower case or _; a capitalised Q names a type or module, HashMap::new,
+     * that rules 1-3 would have found; a literal, "x".join, is no object of ours) */
+    const char *q = sg->n > 1 ? sg->s[sg->n - 2] : "";
+    if (i == -1 && sg->n > 1 && !sg->receiver && n_same == 1 && !r->more_cands &&
+        r->cands[same_lang].kind == CG_KIND_METHOD && ((*q >= 'a' && *q <= 'z') || *q == '_'))
+        i = same_lang;
     if (i < 0) {
         *reason = i == -2 || r->n_cands > 0 ? GR_UNRES_AMBIGUOUS : GR_UNRES_NOT_FOUND;
         return 0;
@@ -452,6 +683,20 @@ static int gr_layer_project(gr_rctx *r, const gr_segs *sg, uint64_t *dst, int *r
     *dst = r->cands[i].id;
     *res = CG_RES_NAME;
     return 1;
+}
+
+/* Does path's file name equal the file name the import spells, extension included
+ * (#include "list.h" prefers list.h over list.c)? */
+static int gr_import_names_file(const char *import, const char *path)
+{
+    const char *base = strrchr(import, '/'), *pbase = strrchr(path, '/');
+    size_t n;
+
+    base = base ? base + 1 : import;
+    base += strspn(base, "\"'<");
+    n = strcspn(base, "\"'>;");
+    pbase = pbase ? pbase + 1 : path;
+    return n > 0 && strlen(pbase) == n && memcmp(pbase, base, n) == 0;
 }
 
 /* An import reference: the symbol it names, else the module file it names. */
@@ -467,11 +712,14 @@ static int gr_layer_import(gr_rctx *r, const gr_ref *ref, const gr_segs *sg, uin
         for (i = 0; i < r->n_cands; i++) {
             gr_cand *c = &r->cands[i];
             gr_segs_path(&fs, c->path);
-            c->reach =
-                pass == 0 ? gr_names_module(sg->s, n, &fs) : gr_suffix_match(sg->s, n, fs.s, fs.n);
-            c->score = c->lang == r->c->lang ? 2 : 0;
+            /* pass 1: the module's file, or a file of the package directory it names */
+            c->reach = pass == 0 ? gr_names_module(sg->s, n, &fs)
+                                 : gr_suffix_match(sg->s, n, fs.s, fs.n) ||
+                                       gr_suffix_match(sg->s, n, fs.s, fs.n - 1);
+            c->score = (c->lang == r->c->lang ? 2 : 0) +
+                       (pass == 1 && gr_import_names_file(ref->name, c->path));
         }
-        if ((i = gr_pick(r, 1, 1)) >= 0) {
+        if ((i = gr_pick(r, 1, GR_TIES_ANY)) >= 0) {
             *dst = r->cands[i].id;
             return 1;
         }
@@ -498,6 +746,8 @@ static int gr_resolve_one(gr_rctx *r, const gr_ref *ref, const gr_segs *sg, uint
     }
     if ((rc = gr_load_cands(r, gr_ref_simple(sg), ref->kind, -1)) != 0) return rc;
     r->seen_cands = r->n_cands;
+    gr_receiver_load(r, ref, sg);
+    r->ref_kind = ref->kind;
     return gr_layer_project(r, sg, dst, res, reason);
 }
 
@@ -620,6 +870,8 @@ static int gr_resolve_ref(gr_rctx *r, uint32_t i, cg_store_batch *b, gr_resolved
     gr_segs sg;
 
     gr_segs_split(&sg, ref->name, ref->kind == CG_REF_IMPORT);
+    /* self.items.get(): a member of a field, not of the class — qualified by the field */
+    if (sg.receiver == 1 && sg.n > 1) sg.receiver = 0;
     if ((rc = gr_resolve_one(r, ref, &sg, &dst, &res, &reason)) < 0) return rc;
     if (st) st->refs++;
     if (rc == 1) {
@@ -675,4 +927,46 @@ void gr_resolved_write(const gr_resolved *r, cg_store_batch *b, cg_buf *tmp)
         gr_k_edge(&k, e->dst, e->kind, e->src);
         cg_store_batch_put(b, CG_STORE_CF_IN_EDGES, k.b, k.n, tmp->data, tmp->len);
     }
+}
+
+/* ---- reading unresolved references back (dumps, tests) ---- */
+
+int cg_graph_unresolved_foreach(cg_graph_view *v,
+                                int (*fn)(void *ctx, const cg_graph_unresolved *u), void *ctx)
+{
+    gr_key lo, hi;
+    cg_store_iter *it = NULL;
+    int rc;
+
+    gr_key_reset(&lo);
+    gr_key_u8(&lo, GR_TAG_UNRES);
+    gr_key_u32(&lo, v->project);
+    hi = lo;
+    gr_key_prefix_end(&hi);
+    rc = cg_store_iter_create(v->g->s, gr_view_snap(v), CG_STORE_CF_UNRESOLVED, lo.b, lo.n, hi.b,
+                              hi.n, &it);
+    for (gr_iter_first(it); !rc && cg_store_iter_valid(it); cg_store_iter_next(it)) {
+        size_t kl, vl;
+        const uint8_t *k = cg_store_iter_key(it, &kl);
+        const void *val = cg_store_iter_value(it, &vl);
+        gr_unres u;
+        /* key: 01 P lc(simple) 00 U ord — U and ord are the last 12 bytes */
+        if (kl < lo.n + 1 + 12 || gr_dec_unres(val, vl, &u) != 0) {
+            rc = CG_ECORRUPT;
+            break;
+        }
+        cg_graph_unresolved out = {
+            .from = GR_ID(gr_get_u64(k + kl - 12), u.from_local),
+            .kind = u.kind,
+            .ambiguous = u.reason == GR_UNRES_AMBIGUOUS,
+            .candidates = u.candidates,
+            .line = u.line,
+            .col = u.col,
+            .name = u.name,
+        };
+        rc = fn(ctx, &out);
+    }
+    if (!rc && it) rc = cg_store_iter_status(it, NULL, 0);
+    cg_store_iter_destroy(it);
+    return rc;
 }

@@ -24,6 +24,7 @@
 #include <xxhash.h>
 
 #include "graph/graph_int.h"
+#include "search/hook.h" /* TXT: the lexical index is written in the same batch */
 
 /* A put or delete in progress. */
 typedef struct gr_put {
@@ -186,6 +187,7 @@ static int gr_put_drop_old(gr_put *w)
     if (!rc) rc = gr_put_drop_edges(w, CG_STORE_CF_OUT_EDGES);
     if (!rc) rc = gr_put_drop_edges(w, CG_STORE_CF_IN_EDGES);
     if (!rc && (w->old_flags & GR_FILE_RESOLVED)) rc = gr_put_drop_unresolved(w);
+    if (!rc) rc = cg_search_hook_drop(w->g->s, w->b, w->project, w->uid); /* TXT: search */
     return rc;
 }
 
@@ -442,6 +444,8 @@ static int gr_put_new(gr_put *w, const cg_graph_file_meta *m, const cg_extract *
     if (m->lines) fi.lines = m->lines;
     gr_put_refs(w, x, locals, &c);
     if ((rc = gr_put_resolve(w, &c, flags, &fi))) goto fail;
+    /* TXT: the entities' term bags and postings */
+    if ((rc = cg_search_hook_put(w->b, w->project, w->uid, w->lang, x, locals))) goto fail;
     gr_put_records(w, &fi);
     if (!cg_buf_ok(&w->tmp)) rc = CG_ENOMEM;
 fail:
@@ -491,6 +495,7 @@ int cg_graph_file_put(cg_graph *g, uint32_t project, const char *path,
     if (!rc) rc = gr_put_new(&w, meta, x, locals, flags, generation);
     if (!rc) rc = cg_store_batch_write(g->s, w.b, 0, NULL, 0);
 fail:
+    cg_search_hook_commit(rc); /* TXT: vectors and counts after the commit */
     free(locals);
     gr_put_end(&w);
     return rc;
@@ -517,6 +522,7 @@ int cg_graph_file_delete(cg_graph *g, uint32_t project, const char *path)
     gr_batch_del(w.b, CG_STORE_CF_FILES, &k);
     rc = cg_store_batch_write(g->s, w.b, 0, NULL, 0);
 fail:
+    cg_search_hook_commit(rc); /* TXT: vectors and counts after the commit */
     gr_put_end(&w);
     return rc;
 }

@@ -30,6 +30,7 @@
 #include "codegraph/log.h"
 #include "codegraph/metrics.h"
 #include "codegraph/walk.h"
+#include "search/hook.h" /* TXT: entity bodies for the lexical index; publish → IDF */
 
 #define INDEX_WORKERS_MAX 64    /* worker jobs per index job */
 #define INDEX_BUDGET_WAIT_MS 20 /* re-check interval of a worker held back by the budget */
@@ -159,6 +160,36 @@ static int budget_enter(cg_index_job *j)
     }
 }
 
+/* Admin pause (OPS, POST /api/v1/admin/pause-indexing): workers wait here between files;
+ * a cancelled job stops waiting. */
+static _Atomic int index_paused, index_paused_workers;
+
+void cg_index_pause_set(int paused)
+{
+    atomic_store(&index_paused, paused != 0);
+}
+
+int cg_index_paused(void)
+{
+    return atomic_load(&index_paused);
+}
+
+int cg_index_paused_workers(void)
+{
+    return atomic_load(&index_paused_workers);
+}
+
+static void pause_wait(cg_index_job *j)
+{
+    if (!atomic_load_explicit(&index_paused, memory_order_relaxed)) return;
+    atomic_fetch_add(&index_paused_workers, 1);
+    while (atomic_load(&index_paused) && !atomic_load(&j->cancel)) {
+        struct timespec ts = {0, INDEX_BUDGET_WAIT_MS * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    atomic_fetch_sub(&index_paused_workers, 1);
+}
+
 static void job_error(cg_index_job *j, const char *fmt, const char *a, const char *b)
 {
     pthread_mutex_lock(&j->mu);
@@ -236,7 +267,9 @@ static int file_store(cg_index_job *j, const char *rel, const cg_buf *buf, uint6
                                .size = buf->len,
                                .mtime_ns = info->mtime_ns,
                                .lines = count_lines(buf->data, buf->len)};
+    cg_search_hook_source(buf->data, buf->len); /* TXT */
     rc = cg_graph_file_put(j->g, j->project, rel, &meta, x, 0);
+    cg_search_hook_source(NULL, 0); /* TXT */
     metric_parsed(lang, parse_ns, rc == 0);
     if (rc == 0) {
         atomic_fetch_add(&j->entities, (uint64_t)x->n_entities);
@@ -369,6 +402,7 @@ static void job_publish(cg_index_job *j)
     if (state == CG_JOB_DONE && cg_graph_project_publish(j->g, j->project, &j->generation) != 0)
         state = CG_JOB_FAILED;
     if (state == CG_JOB_DONE) metric_published(j->g, j->project);
+    if (state == CG_JOB_DONE) cg_search_hook_published(j->g, j->project); /* TXT */
     if (state == CG_JOB_FAILED) job_error(j, "%s: %s", j->root, "resolve/publish failed");
     char files[32], ms[32];
     snprintf(files, sizeof files, "%zu", j->n_files);
@@ -425,6 +459,7 @@ static void worker_loop(cg_index_job *j)
     cg_buf_init(&buf);
     cg_extract_init(&x);
     for (;;) {
+        pause_wait(j);
         size_t i = atomic_fetch_add(&j->next, 1);
         if (i >= j->n_files || atomic_load_explicit(&j->cancel, memory_order_relaxed)) break;
         int solo = budget_enter(j);

@@ -14,6 +14,12 @@
 ; Inheritance: none in C.
 ; Type references: typedef names and struct/union/enum tags (without body) used in
 ;   parameters, return types, fields and declarations.
+;
+; Known gaps (kept in tests/fixtures/c/expected.graph):
+;   no inheritance in C; a call through a function pointer field (l->ops->f()) is
+;   named "f" and resolves by name only; include guards (#define X_H) are constants;
+;   prototypes are not entities, so a call resolves to the definition in the .c file that
+;   the included header is named after (list.h -> list.c).
 
 ; ---- definitions ---------------------------------------------------------------------
 

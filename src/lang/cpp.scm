@@ -17,6 +17,12 @@
 ;   as written without template arguments ("B", "ns::C"). C++ has no separate
 ;   implements.
 ; Type references: as c.scm, plus class names in those positions.
+;
+; Known gaps (kept in tests/fixtures/cpp/expected.graph):
+;   calls are named by their last name, so o.f() / p->f() cannot tell the receiver's
+;   class (s->area() is ambiguous, or guessed by name); a method declared in the class and
+;   defined out of line is two entities with one qualified name; a namespace is one module
+;   entity per file; C++ headers must be .hpp/.hh/.hxx (a .h file is parsed as C).
 
 ; ---- definitions ---------------------------------------------------------------------
 

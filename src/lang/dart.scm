@@ -22,6 +22,12 @@
 ;   a mixin's `on B` -> inherit. @name = the type's simple name (List<T> -> List).
 ; * type references: the declared types of parameters, return values and fields (simple
 ;   names). int, double, num, bool, String, dynamic, Object, … are not references.
+;
+; Known gaps (kept in tests/fixtures/dart/expected.graph):
+;   calls in method bodies are attributed to the class and calls in top-level
+;   function bodies to the file (the body is a sibling node, see above); calls are named by
+;   their last identifier (r.compareTo(x) resolves to the class's own compareTo); import
+;   names keep their quotes.
 
 ; ---- definitions -------------------------------------------------------------------
 

@@ -17,6 +17,12 @@
 ;   composite literals (T{…}); "pkg.T" as written; pointers and generic arguments peeled.
 ;   Predeclared types (int, string, error, any, …) are not references, and conversions
 ;   to them (int(x)) are not calls.
+;
+; Known gaps (kept in tests/fixtures/go/expected.graph):
+;   calls are named by their last identifier (x.y.M() -> "M"), so methods resolve
+;   by name only (s.repo.Save() with two Save methods is ambiguous); a defined type
+;   (`type Celsius float64`) is a type_alias; generic field types (Repo[User]) are not type
+;   references; standard-library imports stay unresolved.
 
 ; ---- definitions ---------------------------------------------------------------------
 

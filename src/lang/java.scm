@@ -16,6 +16,12 @@
 ;   @reference.implement. Names as written without type arguments ("Base", "a.Base").
 ; Type references: class/interface types of fields, parameters and return types
 ;   (as written, type arguments peeled; primitives are not references).
+;
+; Known gaps (kept in tests/fixtures/java/expected.graph):
+;   calls are named by the method name only, so items.add(x) resolves to an
+;   enclosing add and name() to the project's only name method (receiver types unknown);
+;   a wildcard import (a.b.*) names a directory and resolves only when a file there is
+;   named like it.
 
 ; ---- definitions ---------------------------------------------------------------------
 

@@ -7,14 +7,20 @@
 ;   its decorated_definition (spans start at `def`/`class`).
 ; @doc: the first statement of the body when it is a string (the docstring).
 ; Imports: one reference per module, @name = the module path as written: `import a.b`
-;   -> "a.b"; `from a.b import c, d` -> "a.b"; `from . import x` -> "."; `from ..m
-;   import y` -> "..m"; `import a.b as c` -> "a.b".
-; Calls: @name = the callee's last identifier: f() -> "f", a.b.f() -> "f",
-;   super().__init__() -> "__init__".
+;   -> "a.b"; `from a.b import c, d` -> "a.b"; `from . import x, y` -> "x", "y" (sibling
+;   modules); `from ..m import y` -> "..m"; `import a.b as c` -> "a.b".
+; Calls: @name = the callee as written (whitespace removed): f() -> "f", a.b.f() -> "a.b.f",
+;   self.run() -> "self.run", super().__init__() -> "super().__init__" (the resolver drops
+;   call groups and reads self/cls/super as receivers).
 ; Inheritance: each base class in `class A(B, m.C, Generic[T])` -> @reference.inherit
 ;   with the base as written without subscript ("B", "m.C", "Generic"); keyword
 ;   arguments (metaclass=…) are not bases.
 ; Type references: simple names and dotted names in parameter and return annotations.
+;
+; Known gaps (kept in tests/fixtures/python/expected.graph):
+;   subscripted annotations (List[Shape]) are not type references; `from .. import
+;   m` is the import "m" (as if a sibling); receivers are untyped (s.area() with
+;   several area methods is ambiguous).
 
 ; ---- definitions ---------------------------------------------------------------------
 
@@ -48,12 +54,17 @@
 (import_statement name: (dotted_name) @name @reference.import)
 (import_statement name: (aliased_import name: (dotted_name) @name) @reference.import)
 (future_import_statement "__future__" @name @reference.import)
-(import_from_statement module_name: (_) @name @reference.import)
+(import_from_statement module_name: (dotted_name) @name @reference.import)
+(import_from_statement module_name: (relative_import (dotted_name)) @name @reference.import)
+; `from . import m, n`: the names are the modules (siblings of this package)
+(import_from_statement
+  module_name: (relative_import . (import_prefix) .)
+  name: [(dotted_name) @name (aliased_import name: (dotted_name) @name)] @reference.import)
 
 ; ---- calls ---------------------------------------------------------------------------
 
 (call function: (identifier) @name) @reference.call
-(call function: (attribute attribute: (identifier) @name)) @reference.call
+(call function: (attribute) @name) @reference.call
 
 ; ---- inheritance ---------------------------------------------------------------------
 

@@ -12,6 +12,10 @@
 ;   cannot tell it from a local variable. require/include/extend/prepend are not calls.
 ; * inheritance: `class A < B` -> inherit (@name as written: "B", "M::B");
 ;   `include M`, `extend M`, `prepend M` in a class/module body -> implement (mixins).
+;
+; Known gaps (kept in tests/fixtures/ruby/expected.graph):
+;   calls are named by the method name (Format.number(x) -> "number"), so they
+;   resolve by name rather than through the require; a bare identifier is never a call.
 
 ; ---- definitions -------------------------------------------------------------------
 

@@ -27,6 +27,7 @@
 
 #include "codegraph/base.h"
 #include "codegraph/log.h"
+#include "codegraph/security.h"
 #include "server_int.h"
 
 enum conn_state { CONN_IDLE, CONN_HEAD, CONN_BODY, CONN_WAIT, CONN_CLOSING };
@@ -50,6 +51,7 @@ typedef struct cg_conn {
     int orphaned;    /* peer gone while a deferred handler runs: free on answer */
     cg_req rq;
     struct cg_conn *prev, *next; /* the reactor's connection list (drain walks it) */
+    cg_sec_reqinfo sec;          /* the security gate's verdict for the current request */
 } cg_conn;
 
 static void conn_process(cg_conn *c);
@@ -112,6 +114,21 @@ static void conn_req_begin(cg_conn *c, const cg_http_request *h)
     rq->match.route = -1;
     cg_buf_reset(rq->body);
     request_id_make(c->rc, h, rq->request_id);
+    c->sec.client = 0;
+    c->sec.cls = 0;
+    c->sec.hdrs[0] = 0;
+}
+
+cg_sec_reqinfo *cg_conn_sec_info(cg_req *rq)
+{
+    return &((cg_conn *)rq->conn)->sec;
+}
+
+const struct sockaddr *cg_conn_peer(const cg_req *rq, socklen_t *len)
+{
+    const cg_conn *c = rq->conn;
+    *len = 0;
+    return c && c->rconn ? cg_rconn_peer(c->rconn, len) : NULL;
 }
 
 /* Answer a request that failed before dispatch (framing, limits, timeouts) and close. */
@@ -345,6 +362,7 @@ static void *conn_on_open(cg_reactor *r, cg_rconn *rc, const struct sockaddr *pe
 {
     cg_rctx *x = cg_reactor_user(r);
     cg_server *s = x->srv;
+    if (s->sec && !cg_sec_peer_allowed(s->sec, x->index, peer, len)) return NULL; /* IP lists */
     int n = atomic_fetch_add(&s->conns, 1) + 1;
     if (n > atomic_load_explicit(&s->live.max_connections, memory_order_relaxed) ||
         atomic_load(&s->state) != CG_SERVER_SERVING) {

@@ -12,6 +12,8 @@
 
 #include "codegraph/base.h"
 #include "codegraph/log.h"
+#include "codegraph/security.h"
+#include "server/notify.h"
 #include "server_int.h"
 
 #define LIFECYCLE_SIGNAL_POLL_MS 100
@@ -69,6 +71,13 @@ static void server_reload(cg_server *s)
     }
     for (int i = 0; i < d.n; i++)
         cg_log_warn("config", "reload warning", "key", d.items[i].key, "reason", d.items[i].msg);
+    char why[512];
+    if (cg_sec_reload(s->sec, &nc, why, sizeof why) != 0) {
+        cg_log_error("config", "reload rejected; keeping the running configuration", "key",
+                     "security", "reason", why);
+        cg_config_release(&nc);
+        return;
+    }
     reload_warn_restart(&s->cfg, &nc);
     atomic_store(&s->live.keep_alive_ms, nc.server.keep_alive_ms);
     atomic_store(&s->live.timeout_ms, nc.server.timeout_ms);
@@ -91,6 +100,7 @@ static void sleep_ms(int ms)
 static void server_drain(cg_server *s)
 {
     atomic_store(&s->state, CG_SERVER_DRAINING);
+    cg_notify("STOPPING=1\nSTATUS=draining");
     for (int i = 0; i < s->n_reactors; i++) atomic_store(&s->rctx[i].stop_accept, 1);
     char tmp[32];
     snprintf(tmp, sizeof tmp, "%d", atomic_load(&s->conns));
@@ -136,12 +146,16 @@ int cg_server_run(cg_server *s)
     }
     atomic_store(&s->state, CG_SERVER_SERVING);
     log_listening(s);
+    cg_notify("READY=1\nSTATUS=serving"); /* systemd Type=notify: no-op elsewhere */
     for (;;) {
         struct timespec ts = {0, LIFECYCLE_SIGNAL_POLL_MS * 1000000L};
         int sig = sigtimedwait(&set, NULL, &ts);
-        if (sig == SIGHUP)
+        cg_sec_tick(s->sec, cg_time_mono_ns()); /* memory-pressure sampling */
+        if (sig == SIGHUP) {
+            cg_notify_reloading();
             server_reload(s);
-        else if (sig == SIGTERM || sig == SIGINT)
+            cg_notify("READY=1\nSTATUS=serving");
+        } else if (sig == SIGTERM || sig == SIGINT)
             break;
     }
     server_drain(s);

@@ -1,13 +1,20 @@
 /*
  * respond.c — the cg_req_* answer functions handlers call, and request dispatch
- * (route lookup, 404/405/OPTIONS, then the handler).
+ * (route lookup, 404/405/OPTIONS and CORS preflight, the security gate, then the handler).
+ *
+ * Every answer goes through cg_req_respond, which adds the headers the security gate
+ * settled on for the request (CORS) to the handler's own, so no handler has to know.
  */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "codegraph/base.h"
+#include "codegraph/security.h"
 #include "server_int.h"
+
+/* Bytes of extra headers one answer may carry (conn.c adds X-Request-Id to at most ~1 KiB). */
+#define RESPOND_EXTRA_MAX 960
 
 void cg_req_respond(cg_req *rq, int status, const char *content_type, const char *body, size_t len,
                     const char *extra_headers)
@@ -15,7 +22,20 @@ void cg_req_respond(cg_req *rq, int status, const char *content_type, const char
     CG_ASSERT(!rq->responded);
     rq->responded = 1;
     rq->status = status;
+    const char *sec = rq->conn ? cg_conn_sec_info(rq)->hdrs : "";
+    char merged[RESPOND_EXTRA_MAX];
+    size_t en = extra_headers ? strlen(extra_headers) : 0, sn = strlen(sec);
+    if (sn && en + sn < sizeof merged) {
+        memcpy(merged, extra_headers ? extra_headers : "", en);
+        memcpy(merged + en, sec, sn + 1);
+        extra_headers = merged;
+    }
     cg_conn_send_response(rq, status, content_type, body, len, extra_headers);
+}
+
+uint64_t cg_req_client_id(const cg_req *rq)
+{
+    return rq->conn ? cg_conn_sec_info((cg_req *)rq)->client : 0;
 }
 
 void cg_req_json(cg_req *rq, int status)
@@ -73,6 +93,14 @@ static void answer_no_route(cg_req *rq)
     cg_router_allow_header(rq->match.allow, &b);
     snprintf(allow, sizeof allow, "Allow: %s\r\n", b.data ? b.data : "");
     cg_buf_release(&b);
+    cg_server *s = rq->srv;
+    if (s->sec) {
+        cg_sec_reqinfo *info = cg_conn_sec_info(rq);
+        if (rq->match.status == 404 ||
+            !cg_sec_preflight(s->sec, rq->shard, rq->http, rq->match.allow, info->hdrs,
+                              sizeof info->hdrs))
+            cg_sec_cors_headers(s->sec, rq->shard, rq->http, info->hdrs, sizeof info->hdrs);
+    }
     if (rq->match.status == 404) {
         cg_req_error(rq, 404, CG_ENOTFOUND, "no such endpoint", NULL);
     } else if (rq->http->method == CG_HTTP_OPTIONS) {
@@ -80,6 +108,34 @@ static void answer_no_route(cg_req *rq)
     } else {
         cg_req_error(rq, 405, CG_EMETHOD, "method not allowed on this endpoint", allow);
     }
+}
+
+/* POST routes that only read (search, similarity, MCP): kept open under memory pressure. */
+static int route_writes(const cg_server *s, const cg_route *r, cg_http_method m)
+{
+    static const char *const read_posts[] = {"/api/v1/similar", "/api/v1/search"};
+    if (m != CG_HTTP_POST && m != CG_HTTP_PUT && m != CG_HTTP_PATCH && m != CG_HTTP_DELETE)
+        return 0;
+    for (size_t i = 0; i < CG_ARRAY_LEN(read_posts); i++)
+        if (strcmp(r->tmpl, read_posts[i]) == 0) return 0;
+    return !(s->cfg.mcp.endpoint && strcmp(r->tmpl, s->cfg.mcp.endpoint) == 0);
+}
+
+/* Credentials, rate limits and memory pressure (src/security/gate.c). 1 when answered. */
+static int security_gate(cg_req *rq)
+{
+    cg_server *s = rq->srv;
+    const cg_route *r = &s->routes[rq->match.route];
+    cg_sec_input in = {.http = rq->http,
+                       .access = r->access,
+                       .write = route_writes(s, r, rq->http->method),
+                       .metrics = strcmp(r->tmpl, s->cfg.metrics.endpoint) == 0};
+    in.peer = cg_conn_peer(rq, &in.peer_len);
+    cg_sec_verdict v;
+    cg_sec_check(s->sec, rq->shard, &in, cg_conn_sec_info(rq), &v);
+    if (v.status == 0) return 0;
+    cg_req_error(rq, v.status, v.err, v.msg, v.headers);
+    return 1;
 }
 
 void cg_server_dispatch(cg_req *rq)
@@ -91,6 +147,7 @@ void cg_server_dispatch(cg_req *rq)
         answer_no_route(rq);
         return;
     }
+    if (s->sec && security_gate(rq)) return;
     s->routes[rq->match.route].handler(rq);
     CG_ASSERT(rq->responded || rq->deferred);
 }

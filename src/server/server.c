@@ -19,9 +19,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "codegraph/admin.h"
 #include "codegraph/base.h"
 #include "codegraph/lang.h"
 #include "codegraph/log.h"
+#include "codegraph/mcp.h"
+#include "codegraph/search.h" /* TXT */
+#include "codegraph/security.h"
+#include "codegraph/vindex.h"
+#include "server/host_metrics.h"
 #include "server_int.h"
 
 #ifndef CG_VERSION
@@ -88,9 +94,13 @@ static int routes_build(cg_server *s)
         } else if (strcmp(r.tmpl, "/api/v1/health") == 0) {
             if (!s->cfg.health.enabled) continue;
             r.tmpl = s->cfg.health.detailed_endpoint;
+        } else if (strcmp(r.tmpl, "/mcp") == 0) {
+            if (!s->cfg.mcp.enabled) continue;
+            if (strcmp(r.tmpl, s->cfg.mcp.endpoint) != 0) r.tmpl = s->cfg.mcp.endpoint;
         }
         t[n++] = r;
     }
+    cg_api_admin_gate_install(t, n); /* maintenance mode refuses writes (admin_api.c) */
     s->routes = t;
     s->n_routes = n;
     return 0;
@@ -203,6 +213,7 @@ static int metrics_build(cg_server *s)
                         gauge_queue_depth, s);
     cg_metrics_gauge_fn(m, "codegraph_connections_open", "Open HTTP connections", gauge_conns, s);
     cg_metrics_gauge_fn(m, "codegraph_ready", "1 while /ready answers 200", gauge_ready, s);
+    cg_server_host_metrics_register(s); /* host_metrics.c: disk, CPUs, load for the alerts */
     s->metric_conns_refused =
         cg_metrics_counter(m, "codegraph_connections_refused_total",
                            "Connections shed at max_connections or drain", NULL, NULL);
@@ -211,6 +222,7 @@ static int metrics_build(cg_server *s)
     s->metric_timeouts = cg_metrics_counter(m, "codegraph_http_errors_total",
                                             "Requests rejected before routing", "kind", "timeout");
     metrics_index_register(s);
+    cg_mcp_metrics_register(m); /* per-tool MCP calls, errors, latency */
     return 0;
 }
 
@@ -254,6 +266,15 @@ static int reactors_build(cg_server *s, char *err, size_t errlen)
 int cg_server_create(cg_server **out, cg_config *cfg, const char *config_path, char *err,
                      size_t errlen)
 {
+    /* Block the signals cg_server_run waits for before any thread exists (RocksDB, pools,
+     * reactors): threads inherit the mask, so SIGTERM/SIGHUP only ever reach the signal
+     * loop and can never take a worker's default action (exit without drain). */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     cg_server *s = calloc(1, sizeof *s);
     if (!s) return CG_ENOMEM;
     s->cfg = *cfg;
@@ -267,14 +288,22 @@ int cg_server_create(cg_server **out, cg_config *cfg, const char *config_path, c
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     s->n_reactors = s->cfg.server.workers > 0 ? s->cfg.server.workers : (int)CG_MAX(cores, 1);
     int rc = routes_build(s);
+    if (!rc) rc = cg_sec_create(&s->sec, &s->cfg, s->n_reactors, err, errlen);
     pthread_mutex_init(&s->jobs_mu, NULL);
     if (!rc) rc = cg_store_open(&s->store, &s->cfg.database, err, errlen);
     if (!rc) rc = cg_graph_open(&s->graph, s->store, err, errlen);
+    if (!rc) rc = cg_vindex_open_config(&s->vindex, &s->cfg, NULL, err, errlen);
+    if (!rc) rc = cg_admin_create(&s->admin, s->store, &s->cfg.database, &s->cfg.performance);
     if (!rc)
         rc = cg_pool_create(&s->pool, s->cfg.performance.pool_threads,
                             s->cfg.performance.pool_queue_max);
+    /* TXT: search over the graph; registers the vector source, may queue a rebuild */
+    if (!rc) rc = cg_search_create(&s->search, s->graph, &s->cfg.vector, s->vindex, err, errlen);
+    if (!rc) cg_search_install(s->search), cg_search_attach_pool(s->search, s->pool);
+    if (!rc && s->vindex) cg_vindex_verify_submit(s->vindex, s->pool); /* bulk checksums */
     if (!rc) rc = reactors_build(s, err, errlen);
     if (!rc) rc = metrics_build(s);
+    if (!rc) cg_sec_metrics_attach(s->sec, s->metrics);
     if (rc) {
         if (!err[0]) snprintf(err, errlen, "%s", cg_err_str(rc));
         cg_server_destroy(s);
@@ -320,9 +349,15 @@ void cg_server_destroy(cg_server *s)
     free(s->rctx);
     if (s->pool) cg_pool_destroy(s->pool);
     for (int i = 0; i < s->n_jobs; i++) cg_index_job_free(s->jobs[i]);
+    /* OPS: waits for a running backup, so before the stores close */
+    cg_admin_destroy(s->admin);
+    /* TXT: after the pool (rebuild scans use it), before the index */
+    cg_search_destroy(s->search);
+    cg_vindex_close(s->vindex); /* after the pool: its jobs may use the index */
     if (s->graph) cg_graph_close(s->graph);
     if (s->store) cg_store_close(s->store);
     if (s->metrics) cg_metrics_destroy(s->metrics);
+    cg_sec_destroy(s->sec);
     free((void *)s->routes);
     free(s->config_path);
     cg_config_release(&s->cfg);

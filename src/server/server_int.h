@@ -46,6 +46,9 @@ struct cg_server {
     char *config_path;
     cg_store *store;
     cg_graph *graph;
+    struct cg_vindex *vindex; /* vector index (NULL when [vector] enabled = false) */
+    /* TXT: lexical/semantic/hybrid search (search.h) */
+    struct cg_search *search;
     pthread_mutex_t jobs_mu; /* running index jobs, for live progress and conflicts */
     struct cg_index_job *jobs[CG_SERVER_JOBS_MAX];
     int n_jobs;
@@ -64,11 +67,18 @@ struct cg_server {
     int metric_conns_open, metric_conns_refused, metric_parse_errors, metric_timeouts;
     const cg_route *routes;
     int n_routes;
+    struct cg_sec *sec; /* auth, rate limits, IP lists, CORS, memory gate (src/security) */
+    /* admin jobs, maintenance, backup schedule (src/admin) */
+    struct cg_admin *admin;
 };
 
 /** The route table (src/api/routes.c). */
 extern const cg_route cg_api_routes[];
 extern const int cg_api_routes_count;
+
+/** Wrap the handlers of routes that can write (admin_api.c): in maintenance mode they answer
+ *  503 CG016 and the handler does not run. Called on the server's copy of the table. */
+void cg_api_admin_gate_install(cg_route *t, int n);
 
 /** Reactor callbacks implementing HTTP connections (conn.c). */
 extern const cg_reactor_handler cg_conn_handler;
@@ -81,6 +91,10 @@ void cg_server_logging_apply(const cg_config *c);
 
 /** Request dispatch: route, access, handler (dispatch.c). */
 void cg_server_dispatch(cg_req *rq);
+
+/** The security gate's per-request record and the peer address of rq's connection. */
+struct cg_sec_reqinfo *cg_conn_sec_info(cg_req *rq);
+const struct sockaddr *cg_conn_peer(const cg_req *rq, socklen_t *len);
 
 /** Finish the response of rq: write it, update metrics/logs (conn.c). */
 void cg_conn_send_response(cg_req *rq, int status, const char *content_type, const char *body,

@@ -62,6 +62,7 @@ static const char *const cf_table[] = {
     [CG_STORE_CF_ENTITIES] = "entities",     [CG_STORE_CF_NAMES] = "names",
     [CG_STORE_CF_OUT_EDGES] = "out_edges",   [CG_STORE_CF_IN_EDGES] = "in_edges",
     [CG_STORE_CF_UNRESOLVED] = "unresolved", [CG_STORE_CF_JOBS] = "jobs",
+    [CG_STORE_CF_LEX_POSTINGS] = "lex_postings", [CG_STORE_CF_LEX_DOCS] = "lex_docs",
 };
 _Static_assert(CG_ARRAY_LEN(cf_table) == CG_STORE_CF_COUNT, "cf_table matches cg_store_cf");
 
@@ -801,4 +802,30 @@ int cg_store_iter_status(const cg_store_iter *it, char *err, size_t errlen)
     rocksdb_iter_get_error(it->it, &rerr);
     if (rerr) return store_rerr(NULL, rerr, CG_EDB, "iterate", err, errlen);
     return 0;
+}
+
+/* ---- raw handles for src/store/backup.c (see store.h) ---- */
+
+struct rocksdb_t *cg_store_raw_db(cg_store *s)
+{
+    CG_ASSERT(s && s->db);
+    return s->db;
+}
+
+int cg_store_raw_cf_count(cg_store *s)
+{
+    CG_ASSERT(s && s->db);
+    return s->n_cf;
+}
+
+struct rocksdb_column_family_handle_t *cg_store_raw_cf(cg_store *s, int i)
+{
+    CG_ASSERT(s && s->db && i >= 0 && i < s->n_cf);
+    return s->cf[i];
+}
+
+const char *cg_store_path(cg_store *s)
+{
+    CG_ASSERT(s);
+    return s->path;
 }

@@ -276,6 +276,71 @@ extern "C" int cg_faiss_deserialize(cg_faiss_index **out, const uint8_t *buf, si
     });
 }
 
+extern "C" int cg_faiss_hnsw_ef_set(cg_faiss_index *ix, int ef_search, char *err, size_t errlen)
+{
+    faiss::IndexHNSW *h = ix ? dynamic_cast<faiss::IndexHNSW *>(ix->idx) : NULL;
+    if (!h || ef_search < 1 || ef_search > BRIDGE_EF_MAX)
+        return bridge_fail(err, errlen, CG_EINVAL, "hnsw_ef_set: not HNSW or ef out of range");
+    h->hnsw.efSearch = ef_search;
+    return 0;
+}
+
+/* Is the graph of v internally consistent for an M-link HNSW (level table, offsets, ids)? */
+static bool bridge_view_ok(const cg_faiss_hnsw_view *v, const faiss::HNSW &ref)
+{
+    if (v->n < 0 || v->n > INT32_MAX || v->n_cum != (int)ref.cum_nneighbor_per_level.size())
+        return false;
+    for (int l = 0; l < v->n_cum; l++)
+        if (v->cum_nneighbor_per_level[l] != ref.cum_nneighbor_per_level[l]) return false;
+    if (v->n == 0) return v->entry_point == -1;
+    if (v->max_level < 0 || v->max_level + 1 >= v->n_cum || v->entry_point < 0 ||
+        v->entry_point >= v->n || v->offsets[0] != 0)
+        return false;
+    for (int64_t i = 0; i < v->n; i++) {
+        int lv = v->levels[i];
+        if (lv < 1 || lv > v->max_level + 1 ||
+            v->offsets[i + 1] - v->offsets[i] != (uint64_t)v->cum_nneighbor_per_level[lv])
+            return false;
+    }
+    for (uint64_t j = 0; j < v->offsets[v->n]; j++)
+        if (v->neighbors[j] < -1 || v->neighbors[j] >= v->n) return false;
+    return true;
+}
+
+extern "C" int cg_faiss_hnsw_from_view(cg_faiss_index **out, const cg_faiss_hnsw_view *v, int m,
+                                       char *err, size_t errlen)
+{
+    if (!out || !v) return bridge_fail(err, errlen, CG_EINVAL, "hnsw_from_view: args");
+    *out = NULL;
+    int rc = bridge_check_dim(v->dim, v->metric, err, errlen);
+    if (rc) return rc;
+    if (m < 2 || m > BRIDGE_HNSW_M_MAX)
+        return bridge_fail(err, errlen, CG_EINVAL, "hnsw_from_view: M %d out of range", m);
+    return guard("hnsw_from_view", CG_EINTERNAL, err, errlen, [&] {
+        faiss::IndexHNSWFlat *h = new faiss::IndexHNSWFlat(v->dim, m, bridge_metric(v->metric));
+        try {
+            if (!bridge_view_ok(v, h->hnsw)) {
+                delete h;
+                return bridge_fail(err, errlen, CG_ECORRUPT, "hnsw_from_view: bad graph");
+            }
+            faiss::HNSW &g = h->hnsw;
+            g.levels.assign(v->levels, v->levels + v->n);
+            g.offsets.assign(v->offsets, v->offsets + v->n + 1);
+            g.neighbors.assign(v->neighbors, v->neighbors + v->offsets[v->n]);
+            g.entry_point = v->entry_point;
+            g.max_level = v->max_level;
+            g.efConstruction = v->ef_construction > 0 ? v->ef_construction : g.efConstruction;
+            g.efSearch = v->ef_search > 0 ? v->ef_search : g.efSearch;
+            h->storage->add((faiss::Index::idx_t)v->n, v->vectors);
+            h->ntotal = v->n;
+            return bridge_wrap(out, h);
+        } catch (...) {
+            delete h;
+            throw;
+        }
+    });
+}
+
 extern "C" int cg_faiss_hnsw_view_get(const cg_faiss_index *ix, cg_faiss_hnsw_view *v, char *err,
                                       size_t errlen)
 {

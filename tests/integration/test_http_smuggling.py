@@ -92,6 +92,13 @@ CASES = [
     ("host_space", b"GET /health HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
     ("http2_version", b"GET /health HTTP/2.0\r\nHost: x\r\n\r\n", 505),
     ("http09_version", b"GET /health HTTP/0.9\r\nHost: x\r\n\r\n", 505),
+    # more mixed framings (added with the security work, issue 6)
+    ("cl_te_upper", P + b"Content-Length: 6\r\nTransfer-Encoding: CHUNKED\r\n\r\n0\r\n\r\nG", 400),
+    ("te_cl_dup_cl", P + TE + b"Content-Length: 5\r\nContent-Length: 5\r\n\r\n0\r\n\r\n", 400),
+    ("cl_fold_dup", P + b"Content-Length: 5\r\n Content-Length: 6\r\n\r\nhello", 400),
+    ("te_nul", P + b"Transfer-Encoding: chunked\x00\r\n\r\n0\r\n\r\n", 400),
+    ("chunk_ext_bare_cr", P + TE + b"\r\n5;a=b\rc\r\nhello\r\n0\r\n\r\n", 400),
+    ("chunk_missing_crlf", P + TE + b"\r\n5\r\nhello0\r\n\r\n", 400),
 ]
 
 # Legal spellings next to the attacks: accepted, framed right, connection kept.

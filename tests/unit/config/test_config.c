@@ -403,7 +403,7 @@ CG_TEST(cross_key_validation)
     cg_config_init_defaults(&c);
     const char *t = "[security]\napi_key_required = true\nadmin_api_key_required = true\n"
                     "api_key_header = \"X Key\"\nip_allowlist = [\"10.0.0.0/8\", \"::1\", "
-                    "\"10.0.0.0/33\", \"host\"]\njwt_enabled = true\njwt_secret = \"tiny-s3cret\"\n"
+                    "\"10.0.0.0/33\", \"host\"]\njwt_secret = \"tiny-s3cret\"\n"
                     "[database]\nlevel0_slowdown_writes_trigger = 2\n"
                     "[metrics]\nendpoint = \"/health\"\n[mcp]\nendpoint = \"mcp\"\n"
                     "[performance]\nbatch_size = 20000\n";
@@ -414,12 +414,18 @@ CG_TEST(cross_key_validation)
     CG_CHECK(has_diag(&d, 1, "security.api_key_header", "not a valid HTTP header name"));
     CG_CHECK(has_diag(&d, 1, "security.ip_allowlist", "'10.0.0.0/33' is not an IP address"));
     CG_CHECK(has_diag(&d, 1, "security.ip_allowlist", "'host' is not an IP address"));
-    CG_CHECK(has_diag(&d, 1, "security.jwt_secret", "shorter than 32 bytes"));
     CG_CHECK(has_diag(&d, 1, "database.level0_slowdown_writes_trigger", "must be >="));
     CG_CHECK(has_diag(&d, 1, "health.endpoint", "is also metrics.endpoint"));
     CG_CHECK(has_diag(&d, 1, "mcp.endpoint", "starting with '/'"));
     CG_CHECK(has_diag(&d, 1, "performance.batch_size", "must be <= max_batch_size"));
-    CG_CHECK_EQ_INT(d.n_errors, 10);
+    CG_CHECK_EQ_INT(d.n_errors, 9); /* jwt_secret is only checked when JWT is enabled */
+    /* with JWT on, a short secret is an error, and JWT alone satisfies the key requirement */
+    cg_config_set(&c, "security.jwt_enabled", "true", &d);
+    memset(&d, 0, sizeof d);
+    CG_CHECK_EQ_INT(cg_config_validate(&c, &d), CG_ECONFIG);
+    CG_CHECK(has_diag(&d, 1, "security.jwt_secret", "shorter than 32 bytes"));
+    CG_CHECK(!has_diag(&d, 1, "security.api_key_required", "no key is configured"));
+    CG_CHECK_EQ_INT(d.n_errors, 8);
     for (int i = 0; i < d.n; i++) CG_CHECK(!strstr(d.items[i].msg, "s3cret"));
     /* fixing the keys makes the same config valid */
     char *env[] = {"CODEGRAPH_API_KEY=k1", "CODEGRAPH_ADMIN_API_KEY=k2", NULL};
@@ -449,8 +455,8 @@ CG_TEST(report_names_unimplemented_keys_set_away_from_default)
     cg_log_configure(CG_LOG_ERROR, CG_LOG_JSON, 2); /* keep the test output clean */
     cg_config_init_defaults(&c);
     apply(&c,
-          "[security]\nrate_limiting = false\njwt_secret = \"topsecretvalue\"\n"
-          "[server]\nport = 1234\n[logging]\nsyslog_ident = \"cg\"\n",
+          "[logging]\nmax_files = 3\nsyslog_ident = \"cgsecretident\"\n"
+          "[server]\nport = 1234\n[parsing.rust]\nparse_tests = false\n",
           &d);
     FILE *f = tmpfile();
     CG_CHECK(f != NULL);
@@ -460,11 +466,11 @@ CG_TEST(report_names_unimplemented_keys_set_away_from_default)
     size_t n = fread(out, 1, sizeof out - 1, f);
     out[n] = 0;
     fclose(f);
-    CG_CHECK(strstr(out, "warning: security.rate_limiting: accepted, but rate limiting is not "
+    CG_CHECK(strstr(out, "warning: logging.max_files: accepted, but log rotation is not "
                          "implemented yet; the value has no effect\n") != NULL);
-    CG_CHECK(strstr(out, "warning: security.jwt_secret: accepted, but JWT authentication") != NULL);
+    CG_CHECK(strstr(out, "warning: parsing.rust.parse_tests: accepted, but indexing") != NULL);
     CG_CHECK(strstr(out, "logging.syslog_ident") != NULL);
-    CG_CHECK(strstr(out, "topsecret") == NULL);
+    CG_CHECK(strstr(out, "cgsecretident") == NULL); /* values are never echoed */
     CG_CHECK(strstr(out, "server.port") == NULL);
     cg_config_release(&c);
 }
@@ -560,7 +566,8 @@ CG_TEST(every_schema_row_is_consistent)
         snprintf(name, sizeof name, "%s.%s", k->section, k->key);
         CG_CHECK(cg_config_key_find(name) == k);
     }
-    CG_CHECK_EQ_INT(cg_config_keys_n, 156);
+    /* the operations manual's 156 keys are never removed; later keys are additions */
+    CG_CHECK(cg_config_keys_n >= 156);
 }
 
 CG_TEST_MAIN()

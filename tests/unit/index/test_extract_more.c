@@ -77,11 +77,11 @@ static const xref csharp_refs[] = {
     {"import", "System.IO", "", 5},
     {"inherit", "IShape", "Acme.Shapes.INamed", 15},
     {"implement", "IShape", "Acme.Shapes.Shape", 18},
-    {"call", "WriteLine", "Acme.Shapes.Shape.Print", 26},
+    {"call", "Console.WriteLine", "Acme.Shapes.Shape.Print", 26},
     {"call", "Describe", "Acme.Shapes.Shape.Print", 26},
     {"call", "Format", "Acme.Shapes.Shape.Describe", 29},
     {"call", "Area", "Acme.Shapes.Shape.Describe", 29},
-    {"call", "ToString", "Acme.Shapes.Shape.Format", 31},
+    {"call", "v.ToString", "Acme.Shapes.Shape.Format", 31},
     {"inherit", "Shape", "Acme.Shapes.Circle", 34},
     {"implement", "INamed", "Acme.Shapes.Circle", 34},
     {"implement", "IEquatable", "Acme.Shapes.Point", 44},
@@ -89,9 +89,9 @@ static const xref csharp_refs[] = {
     {"type", "Shape", "Acme.Shapes.Program.Biggest", 59},
     {"type", "List", "Acme.Shapes.Program.Biggest", 59},
     {"call", "List", "Acme.Shapes.Program.Main", 64},
-    {"call", "Add", "Acme.Shapes.Program.Main", 65},
+    {"call", "shapes.Add", "Acme.Shapes.Program.Main", 65},
     {"call", "Circle", "Acme.Shapes.Program.Main", 65},
-    {"call", "Run", "Acme.Shapes.Program.Main", 66},
+    {"call", "Helpers.Run<int>", "Acme.Shapes.Program.Main", 66},
     {"call", "Print", "Acme.Shapes.Program.Main", 68},
 };
 
@@ -106,7 +106,7 @@ static const xref csharp_scoped_refs[] = {
     {"import", "Acme.Shapes", "", 5},
     {"implement", "IDisposable", "Acme.Tools.Ruler", 8},
     {"type", "Shape", "Acme.Tools.Ruler.Measure", 10},
-    {"call", "Area", "Acme.Tools.Ruler.Measure", 10},
+    {"call", "s.Area", "Acme.Tools.Ruler.Measure", 10},
     {"inherit", "IShape", "Acme.Tools.IGauge", 15},
 };
 
@@ -144,14 +144,14 @@ static const xref kotlin_refs[] = {
     {"call", "Circle", "Circle.unit", 30},
     {"call", "mutableListOf", "Registry", 39},
     {"type", "Shape", "Registry.register", 41},
-    {"call", "add", "Registry.register", 42},
-    {"call", "toString", "Registry.register", 43},
-    {"call", "area", "Registry.register", 43},
+    {"call", "all.add", "Registry.register", 42},
+    {"call", "s.area().toString", "Registry.register", 43},
+    {"call", "s.area", "Registry.register", 43},
     {"call", "area", "Circle.twice", 51},
-    {"call", "unit", "main", 55},
-    {"call", "register", "main", 56},
+    {"call", "Circle.unit", "main", 55},
+    {"call", "Registry.register", "main", 56},
     {"call", "println", "main", 57},
-    {"call", "describe", "main", 57},
+    {"call", "c.describe", "main", 57},
 };
 
 static const xent php_ents[] = {
@@ -264,8 +264,8 @@ static const xref swift_refs[] = {
     {"type", "Shape", "biggest", 56},
     {"call", "Circle", "main", 62},
     {"call", "print", "main", 63},
-    {"call", "describe", "main", 63},
-    {"call", "area", "main", 64},
+    {"call", "c.describe", "main", 63},
+    {"call", "c.area", "main", 64},
 };
 
 static const xent scala_ents[] = {
@@ -293,7 +293,7 @@ static const xref scala_refs[] = {
     {"import", "io", "", 8},
     {"inherit", "Shape", "Named", 15},
     {"inherit", "Shape", "Base", 20},
-    {"call", "number", "Base.describe", 21},
+    {"call", "Format.number", "Base.describe", 21},
     {"inherit", "Base", "Circle", 24},
     {"implement", "Named", "Circle", 24},
     {"implement", "Serializable", "Circle", 24},
@@ -301,9 +301,9 @@ static const xref scala_refs[] = {
     {"call", "Circle", "Circle.unit", 34},
     {"type", "Circle", "", 46},
     {"inherit", "App", "Main", 49},
-    {"call", "unit", "Main", 50},
+    {"call", "Circle.unit", "Main", 50},
     {"call", "println", "Main", 51},
-    {"call", "describe", "Main", 51},
+    {"call", "c.describe", "Main", 51},
     {"call", "helper", "Main", 52},
 };
 

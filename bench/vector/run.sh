@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# bench/vector/run.sh — the vector index benchmark (issue 4, item 8): CodeGraph's mmap HNSW
+# search vs FAISS 1.7.3's in-process HNSW search on the same graph, single thread: recall@10
+# vs exact search, QPS, p50/p99, exact-search QPS, time from process start to the first
+# answered query (our mmap open vs FAISS read_index) and RSS. Prints ratios and the goals.
+#
+# Vectors (BENCH_VECTOR_SOURCE):
+#   tree       (default) the project's own vectors: a private `codegraph serve` indexes the
+#              Python standard library of this machine with its site-packages (as bench/index;
+#              or BENCH_VECTOR_TREE), embeds every entity with the built-in embedder and saves
+#              the HNSW index; the benchmark then reads that very file (graph + vectors).
+#              The program says so when the tree yields fewer than 100000 vectors.
+#   synthetic  clustered synthetic vectors (n = BENCH_VECTOR_N, 100000, dim 768), labelled as
+#              such in the output; FAISS builds the graph (cached in BENCH_VECTOR_CACHE).
+#
+# Needs: zig-out/bin/codegraph and zig-out/bench/vector_bench_vector, both release builds
+# (zig build -Doptimize=ReleaseFast && zig build bench-bins -Doptimize=ReleaseFast), python3.
+# Duration: tree mode ~5-15 min on 2 cores (indexing + the server's HNSW build of ~100k x 768
+# vectors + the sweep); synthetic mode with a warm cache ~2 min.
+set -uo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+CG="${BENCH_VECTOR_CODEGRAPH:-$ROOT/zig-out/bin/codegraph}"
+BIN="${BENCH_VECTOR_BIN:-$ROOT/zig-out/bench/vector_bench_vector}"
+SOURCE="${BENCH_VECTOR_SOURCE:-tree}"
+QUERIES="${BENCH_VECTOR_QUERIES:-1000}"
+CACHE="${BENCH_VECTOR_CACHE:-/tmp/cg-bench-vector-cache}"
+
+[ -x "$BIN" ] || { echo "bench/vector: $BIN is missing (zig build bench-bins)" >&2; exit 2; }
+
+if [ "$SOURCE" = "synthetic" ]; then
+    exec "$BIN" --n "${BENCH_VECTOR_N:-100000}" --dim 768 --queries "$QUERIES" --threads 2 \
+        --dir "$CACHE"
+fi
+
+[ -x "$CG" ] || { echo "bench/vector: $CG is missing (zig build)" >&2; exit 2; }
+if [ -n "${BENCH_VECTOR_TREE:-}" ]; then
+    TREES=("$BENCH_VECTOR_TREE")
+else
+    mapfile -t TREES < <(python3 -c 'import sysconfig as s; p=s.get_paths()
+print(p["stdlib"]); print(p["purelib"]) if not p["purelib"].startswith(p["stdlib"]) else None')
+fi
+TMP="$(mktemp -d /tmp/cg-bench-vector.XXXXXX)"
+CHILD=""
+cleanup() {
+    if [ -n "$CHILD" ]; then
+        kill -TERM "$CHILD" 2>/dev/null
+        wait "$CHILD" 2>/dev/null
+    fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "bench/vector: indexing and embedding ${TREES[*]} (built-in embedder, [vector] defaults)"
+python3 "$HERE/embed_tree.py" "$CG" "$TMP/data" "${TREES[@]}" >"$TMP/file" &
+CHILD=$!
+wait "$CHILD" || { echo "bench/vector: embedding the tree failed" >&2; exit 1; }
+CHILD=""
+FILE="$(tail -n 1 "$TMP/file")"
+[ -f "$FILE" ] || { echo "bench/vector: no vector file ($FILE)" >&2; exit 1; }
+"$BIN" --cgv "$FILE" --queries "$QUERIES" --dir "$TMP/bench" &
+CHILD=$!
+wait "$CHILD"
+rc=$?
+CHILD=""
+exit "$rc"

@@ -1,0 +1,331 @@
+/*
+ * lex.c — the lexical index in RocksDB: keys, records, and the write hooks that keep it
+ * equal to the graph's entities (hook.h).
+ *
+ * DESIGN — keys (P = project id u32be, id = entity id u64be, U = file uid u64be; binary
+ * keys compare as unsigned bytes):
+ *   lex_postings  P term 00 id          → tf:var doclen:var kind:u8 lang:u8
+ *   lex_docs      01 P id               → term bag: ver kind:u8 lang:u8 doclen:var n:var
+ *                                           { len:u8 term[len] tf:var mask:u8 }*
+ *                 02 P U                → file stats: ver docs:var total:var
+ * A term is a tokenizer output (search.h): 1..CG_SEARCH_TERM_MAX bytes, never 00, so
+ * "P term 00" prefixes exactly one term's postings. tf is field-weighted (bag.h); doclen is
+ * the sum of a bag's tf (BM25's document length); mask has bit f for each field f
+ * (cg_embed_field) the term occurs in.
+ *
+ * Invariants
+ * - Every entity of a stored file (not the file node) has exactly one bag, and one posting
+ *   per term of its bag; a file with entities has one stats record whose docs/total are the
+ *   count and summed doclen of its bags. All are written, replaced and deleted in the SAME
+ *   WriteBatch as the file's entities (cg_graph_file_put / _delete call the hooks), so the
+ *   lexical index at any snapshot is exactly the entities at that snapshot.
+ * - A file's bags lie in [01 P U<<20, 01 P (U+1)<<20); replacing the file deletes exactly
+ *   those bags, their postings (found from the bags' terms) and its stats, then writes the
+ *   new ones (later operations win in a batch).
+ * - Deleting a project leaves its lexical keys behind (the graph's project delete does not
+ *   call us); queries only read projects that exist, and cg_search_create removes the keys
+ *   of projects that no longer exist (range deletes on the P prefixes).
+ * - BM25's N and average length for a project are sums over its 02 records at the query's
+ *   snapshot; document frequency is the number of postings of the term at that snapshot.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegraph/base.h"
+#include "search/hook.h"
+#include "search/search_int.h"
+
+void lex_k_posting(gr_key *k, uint32_t p, const char *t, size_t n, uint64_t id)
+{
+    gr_key_reset(k);
+    gr_key_u32(k, p);
+    gr_key_bytes(k, t, n);
+    gr_key_u8(k, 0);
+    gr_key_u64(k, id);
+}
+
+void lex_k_bag(gr_key *k, uint32_t p, uint64_t id)
+{
+    gr_key_reset(k);
+    gr_key_u8(k, LEX_TAG_BAG);
+    gr_key_u32(k, p);
+    gr_key_u64(k, id);
+}
+
+void lex_k_file(gr_key *k, uint32_t p, uint64_t uid)
+{
+    gr_key_reset(k);
+    gr_key_u8(k, LEX_TAG_FILE);
+    gr_key_u32(k, p);
+    gr_key_u64(k, uid);
+}
+
+int lex_bag_dec(const void *v, size_t n, lex_bag *b)
+{
+    gr_rd r;
+    gr_rd_init(&r, v, n);
+    if (gr_rd_u8(&r) != LEX_REC_VERSION) return CG_ECORRUPT;
+    b->kind = gr_rd_u8(&r);
+    b->lang = gr_rd_u8(&r);
+    b->doclen = gr_rd_var32(&r);
+    b->n = gr_rd_var32(&r);
+    b->p = r.p;
+    b->end = r.end;
+    return r.bad ? CG_ECORRUPT : 0;
+}
+
+int lex_bag_next(lex_bag *b, lex_term *t)
+{
+    gr_rd r;
+    if (b->p >= b->end) return 0;
+    gr_rd_init(&r, b->p, (size_t)(b->end - b->p));
+    t->n = gr_rd_u8(&r);
+    if (r.bad || t->n == 0 || t->n > (size_t)(r.end - r.p)) return 0;
+    t->t = (const char *)r.p;
+    r.p += t->n;
+    t->tf = gr_rd_var32(&r);
+    t->mask = gr_rd_u8(&r);
+    if (r.bad) return 0;
+    b->p = r.p;
+    return 1;
+}
+
+int lex_bag_terms(const void *v, size_t n, cg_embed_term **out, int *cap, lex_bag *hdr)
+{
+    lex_term t;
+    int k = 0;
+    if (lex_bag_dec(v, n, hdr) != 0) return CG_ECORRUPT;
+    while (lex_bag_next(hdr, &t)) {
+        if (k == *cap) {
+            int nc = *cap ? *cap * 2 : 64;
+            cg_embed_term *p = realloc(*out, (size_t)nc * sizeof *p);
+            if (!p) return CG_ENOMEM;
+            *out = p;
+            *cap = nc;
+        }
+        (*out)[k++] = (cg_embed_term){cg_search_term_hash(t.t, t.n), t.tf, t.mask};
+    }
+    return k;
+}
+
+/* ---- thread-local pending state of one file write ---- */
+
+typedef struct lex_pending {
+    uint32_t project;
+    uint64_t *old_ids, *old_hashes;
+    size_t n_old, cap_old, n_oh, cap_oh;
+    uint64_t *new_ids, *new_meta;
+    uint32_t *new_start;
+    size_t n_new, cap_new;
+    cg_embed_term *terms;
+    size_t n_terms, cap_terms;
+    cg_bag bag;
+    cg_buf tmp;
+    int ready;
+} lex_pending;
+
+static __thread lex_pending tls_pend;
+static __thread const char *tls_src;
+static __thread size_t tls_src_len;
+
+void cg_search_hook_source(const char *src, size_t len)
+{
+    tls_src = src;
+    tls_src_len = src ? len : 0;
+}
+
+/* Grow a pending array to hold one more element. */
+static int grow(void **p, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap) return 0;
+    size_t nc = *cap ? *cap * 2 : 64;
+    void *q = realloc(*p, nc * elem);
+    if (!q) return CG_ENOMEM;
+    *p = q;
+    *cap = nc;
+    return 0;
+}
+
+static lex_pending *pend_get(void)
+{
+    lex_pending *p = &tls_pend;
+    if (!p->ready) {
+        cg_bag_init(&p->bag);
+        cg_buf_init(&p->tmp);
+        p->ready = 1;
+    }
+    return p;
+}
+
+static void pend_clear(lex_pending *p)
+{
+    p->n_old = p->n_oh = p->n_new = p->n_terms = 0;
+}
+
+/* Delete one old bag's postings; remember its id and term hashes. */
+static int drop_bag(lex_pending *pd, cg_store_batch *b, uint32_t project, uint64_t id,
+                    const void *v, size_t vl)
+{
+    lex_bag bag;
+    lex_term t;
+    gr_key k;
+    int rc = lex_bag_dec(v, vl, &bag);
+    if (rc) return rc;
+    while (lex_bag_next(&bag, &t)) {
+        lex_k_posting(&k, project, t.t, t.n, id);
+        cg_store_batch_delete(b, CG_STORE_CF_LEX_POSTINGS, k.b, k.n);
+        if (grow((void **)&pd->old_hashes, &pd->cap_oh, pd->n_oh, sizeof(uint64_t)))
+            return CG_ENOMEM;
+        pd->old_hashes[pd->n_oh++] = cg_search_term_hash(t.t, t.n);
+    }
+    if (grow((void **)&pd->old_ids, &pd->cap_old, pd->n_old, sizeof(uint64_t))) return CG_ENOMEM;
+    pd->old_ids[pd->n_old++] = id;
+    return 0;
+}
+
+int cg_search_hook_drop(cg_store *s, cg_store_batch *b, uint32_t project, uint64_t uid)
+{
+    lex_pending *pd = pend_get();
+    cg_store_iter *it = NULL;
+    gr_key lo, hi;
+    int rc;
+
+    pend_clear(pd);
+    pd->project = project;
+    lex_k_bag(&lo, project, GR_ID(uid, 0));
+    lex_k_bag(&hi, project, GR_ID(uid + 1, 0));
+    rc = cg_store_iter_create(s, NULL, CG_STORE_CF_LEX_DOCS, lo.b, lo.n, hi.b, hi.n, &it);
+    for (gr_iter_first(it); !rc && cg_store_iter_valid(it); cg_store_iter_next(it)) {
+        size_t kl, vl;
+        const uint8_t *kp = cg_store_iter_key(it, &kl);
+        const void *v = cg_store_iter_value(it, &vl);
+        if (kl != 13) continue;
+        rc = drop_bag(pd, b, project, gr_get_u64(kp + 5), v, vl);
+        cg_store_batch_delete(b, CG_STORE_CF_LEX_DOCS, kp, kl);
+    }
+    if (!rc && it) rc = cg_store_iter_status(it, NULL, 0);
+    cg_store_iter_destroy(it);
+    lex_k_file(&lo, project, uid);
+    cg_store_batch_delete(b, CG_STORE_CF_LEX_DOCS, lo.b, lo.n);
+    return rc;
+}
+
+/* Encode pd->bag as a bag record into pd->tmp and write its postings. */
+static void put_bag(lex_pending *pd, cg_store_batch *b, uint32_t project, uint64_t id, int kind,
+                    int lang)
+{
+    cg_bag *bag = &pd->bag;
+    uint32_t doclen = (uint32_t)CG_MIN(bag->total, UINT32_MAX);
+    cg_buf pv;
+    gr_key k;
+
+    cg_buf_init(&pv);
+    cg_buf_reset(&pd->tmp);
+    gr_put_u8(&pd->tmp, LEX_REC_VERSION);
+    gr_put_u8(&pd->tmp, (uint8_t)kind);
+    gr_put_u8(&pd->tmp, (uint8_t)lang);
+    gr_put_var(&pd->tmp, doclen);
+    gr_put_var(&pd->tmp, (uint64_t)bag->n);
+    for (int i = 0; i < bag->n; i++) {
+        size_t n;
+        const char *t = cg_bag_term(bag, i, &n);
+        gr_put_u8(&pd->tmp, (uint8_t)n);
+        cg_buf_append(&pd->tmp, t, n);
+        gr_put_var(&pd->tmp, bag->terms[i].tf);
+        gr_put_u8(&pd->tmp, (uint8_t)bag->terms[i].mask);
+        cg_buf_reset(&pv);
+        gr_put_var(&pv, bag->terms[i].tf);
+        gr_put_var(&pv, doclen);
+        gr_put_u8(&pv, (uint8_t)kind);
+        gr_put_u8(&pv, (uint8_t)lang);
+        lex_k_posting(&k, project, t, n, id);
+        cg_store_batch_put(b, CG_STORE_CF_LEX_POSTINGS, k.b, k.n, pv.data, pv.len);
+    }
+    lex_k_bag(&k, project, id);
+    cg_store_batch_put(b, CG_STORE_CF_LEX_DOCS, k.b, k.n, pd->tmp.data, pd->tmp.len);
+    cg_buf_release(&pv);
+}
+
+/* Remember a new bag for the commit (vectors, df). */
+static int pend_new(lex_pending *pd, uint64_t id, int kind, int lang)
+{
+    cg_bag *bag = &pd->bag;
+    if (grow((void **)&pd->new_ids, &pd->cap_new, pd->n_new, sizeof(uint64_t))) return CG_ENOMEM;
+    size_t c = pd->cap_new; /* new_meta and new_start follow new_ids' capacity */
+    uint64_t *m = realloc(pd->new_meta, c * sizeof *m);
+    if (m) pd->new_meta = m;
+    uint32_t *st = realloc(pd->new_start, (c + 1) * sizeof *st);
+    if (st) pd->new_start = st;
+    if (!m || !st) return CG_ENOMEM;
+    while (pd->n_terms + (size_t)bag->n > pd->cap_terms) {
+        size_t nc = pd->cap_terms ? pd->cap_terms * 2 : 1024;
+        cg_embed_term *t = realloc(pd->terms, nc * sizeof *t);
+        if (!t) return CG_ENOMEM;
+        pd->terms = t;
+        pd->cap_terms = nc;
+    }
+    memcpy(pd->terms + pd->n_terms, bag->terms, (size_t)bag->n * sizeof *bag->terms);
+    pd->new_start[pd->n_new] = (uint32_t)pd->n_terms;
+    pd->n_terms += (size_t)bag->n;
+    pd->new_start[pd->n_new + 1] = (uint32_t)pd->n_terms;
+    pd->new_meta[pd->n_new] = cg_embed_meta_hash(cg_graph_kind_name(kind), gr_lang_name(lang));
+    pd->new_ids[pd->n_new++] = id;
+    return 0;
+}
+
+/* The entity's source span, when the pipeline gave us the file's bytes. */
+static const char *entity_body(const cg_xentity *e, size_t *n)
+{
+    *n = 0;
+    if (!tls_src || e->span.end_byte <= e->span.start_byte || e->span.end_byte > tls_src_len)
+        return NULL;
+    *n = e->span.end_byte - e->span.start_byte;
+    return tls_src + e->span.start_byte;
+}
+
+int cg_search_hook_put(cg_store_batch *b, uint32_t project, uint64_t uid, int lang,
+                       const cg_extract *x, const uint32_t *locals)
+{
+    lex_pending *pd = pend_get();
+    uint64_t docs = 0, total = 0;
+    gr_key k;
+    int rc = 0;
+
+    pd->project = project;
+    for (int i = 0; !rc && i < x->n_entities; i++) {
+        const cg_xentity *e = &x->entities[i];
+        size_t bl;
+        const char *body = entity_body(e, &bl);
+        cg_bag_reset(&pd->bag);
+        rc = cg_bag_add_entity(
+            &pd->bag, cg_extract_str(x, e->name), cg_extract_str(x, e->qualified_name),
+            cg_extract_str(x, e->signature), cg_extract_str(x, e->doc), body, bl);
+        if (rc) break;
+        cg_bag_cap(&pd->bag, CG_SEARCH_BAG_TERMS_MAX);
+        uint64_t id = GR_ID(uid, locals[i]);
+        put_bag(pd, b, project, id, (int)e->kind, lang);
+        if (!cg_buf_ok(&pd->tmp)) rc = CG_ENOMEM;
+        if (!rc) rc = pend_new(pd, id, (int)e->kind, lang);
+        docs++;
+        total += pd->bag.total;
+    }
+    if (!rc && docs) {
+        cg_buf_reset(&pd->tmp);
+        gr_put_u8(&pd->tmp, LEX_REC_VERSION);
+        gr_put_var(&pd->tmp, docs);
+        gr_put_var(&pd->tmp, total);
+        lex_k_file(&k, project, uid);
+        cg_store_batch_put(b, CG_STORE_CF_LEX_DOCS, k.b, k.n, pd->tmp.data, pd->tmp.len);
+    }
+    return rc;
+}
+
+void cg_search_hook_commit(int rc)
+{
+    lex_pending *pd = pend_get();
+    cg_search *s = cg_search_installed();
+    if (rc == 0 && s)
+        sr_commit(s, pd->project, pd->old_ids, pd->n_old, pd->old_hashes, pd->n_oh, pd->new_ids,
+                  pd->new_start, pd->new_meta, pd->n_new, pd->terms);
+    pend_clear(pd);
+}

@@ -1,0 +1,440 @@
+/*
+ * search.c — the cg_search handle: embedder, document-frequency counts and IDF tables,
+ * the vector feed from committed file writes, vector rebuilds, capabilities.
+ *
+ * DESIGN — IDF and vectors
+ * - df[] counts, per term-hash bucket (LEX_IDF_BUCKETS), the bags containing a term of
+ *   that bucket; `docs` counts bags. Both are rebuilt from the stored bags at create, then
+ *   follow every committed file write (sr_commit). Buckets are shared by colliding terms,
+ *   so df is an upper bound: good enough for weights, never used for BM25 (which counts
+ *   postings exactly).
+ * - The embedder reads an immutable IDF table (cg_embed_idf) through an atomic pointer.
+ *   A new table is computed only at a publish (cg_search_hook_published) when `docs` moved
+ *   by more than LEX_IDF_DRIFT since the current one, or on cg_search_idf_refresh; old
+ *   tables stay allocated (LEX_IDF_TABLES_KEEP) so an embed call never reads freed memory.
+ * - Vectors of new bags are embedded with the current table and upserted after their batch
+ *   commits; ids a write removed are removed. When the table changes, vectors embedded with
+ *   older tables are stale: vec_version != table version, and a rebuild (pool job, one at a
+ *   time) re-embeds every stored bag from a snapshot and swaps the index.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegraph/base.h"
+#include "codegraph/log.h"
+#include "search/hook.h"
+#include "search/search_int.h"
+
+static _Atomic(cg_search *) installed;
+
+cg_search *cg_search_installed(void)
+{
+    return atomic_load_explicit(&installed, memory_order_acquire);
+}
+
+void cg_search_install(cg_search *s)
+{
+    atomic_store_explicit(&installed, s, memory_order_release);
+}
+
+cg_embedder *cg_search_embedder(cg_search *s)
+{
+    return s->emb;
+}
+
+struct cg_vindex *cg_search_vindex(cg_search *s)
+{
+    return s->vi;
+}
+
+const cg_embed_idf *sr_idf(cg_search *s)
+{
+    pthread_mutex_lock(&s->idf_mu);
+    const cg_embed_idf *t = s->n_tables ? s->tables[s->n_tables - 1] : NULL;
+    pthread_mutex_unlock(&s->idf_mu);
+    return t;
+}
+
+/* A new table from the df counts; published to the embedder. Returns its version, or 0. */
+static uint64_t idf_build(cg_search *s)
+{
+    int64_t n = atomic_load(&s->docs);
+    cg_embed_idf *t = calloc(1, sizeof *t);
+    uint8_t *q = malloc(LEX_IDF_BUCKETS);
+    if (!t || !q || n <= 0) {
+        free(t);
+        free(q);
+        return 0;
+    }
+    for (uint32_t i = 0; i < LEX_IDF_BUCKETS; i++) {
+        double df = (double)atomic_load_explicit(&s->df[i], memory_order_relaxed);
+        double idf = log(1.0 + ((double)n - df + 0.5) / (df + 0.5));
+        double v = idf * CG_EMBED_IDF_SCALE + 0.5;
+        q[i] = (uint8_t)(v < 1 ? 1 : v > 255 ? 255 : v);
+    }
+    t->q = q;
+    t->buckets = LEX_IDF_BUCKETS;
+    t->docs = (uint64_t)n;
+    pthread_mutex_lock(&s->idf_mu);
+    if (s->n_tables == LEX_IDF_TABLES_KEEP) {
+        /* the oldest table was replaced KEEP publishes ago: no embed call still reads it */
+        free((void *)s->tables[0]->q);
+        free(s->tables[0]);
+        memmove(s->tables, s->tables + 1, (LEX_IDF_TABLES_KEEP - 1) * sizeof *s->tables);
+        s->n_tables--;
+    }
+    t->version = ++s->idf_version;
+    s->tables[s->n_tables++] = t;
+    pthread_mutex_unlock(&s->idf_mu);
+    cg_embed_builtin_set_idf(s->emb, t);
+    return t->version;
+}
+
+int cg_search_idf_refresh(cg_search *s)
+{
+    const cg_embed_idf *cur = sr_idf(s);
+    int64_t n = atomic_load(&s->docs);
+    double moved = cur ? fabs((double)n - (double)cur->docs) / (double)CG_MAX(cur->docs, 1) : 1;
+    if (n <= 0 || (cur && moved <= LEX_IDF_DRIFT)) return 0;
+    return idf_build(s) != 0;
+}
+
+/* ---- the stored bags: df counts at create, vectors for rebuilds ---- */
+
+typedef int (*bag_fn)(void *ctx, uint32_t project, uint64_t id, const void *v, size_t n);
+
+/* Every bag of every existing project at a snapshot, in key order; the keys of projects that
+ * no longer exist are collected into *gone (may be NULL). */
+static int bags_foreach(cg_search *s, bag_fn fn, void *ctx, uint32_t *gone, int *n_gone)
+{
+    cg_store_snap *snap = cg_store_snap_create(s->store);
+    cg_store_iter *it = NULL;
+    uint8_t lo = LEX_TAG_BAG, hi = LEX_TAG_BAG + 1;
+    uint32_t last_p = 0;
+    int last_ok = 0, rc;
+
+    if (!snap) return CG_ENOMEM;
+    rc = cg_store_iter_create(s->store, snap, CG_STORE_CF_LEX_DOCS, &lo, 1, &hi, 1, &it);
+    for (gr_iter_first(it); !rc && cg_store_iter_valid(it); cg_store_iter_next(it)) {
+        size_t kl, vl;
+        const uint8_t *k = cg_store_iter_key(it, &kl);
+        const void *v = cg_store_iter_value(it, &vl);
+        if (kl != 13) continue;
+        uint32_t p = gr_get_u32(k + 1);
+        if (p != last_p || !last_ok) {
+            cg_graph_project pr;
+            int was = last_p;
+            last_ok = cg_graph_project_get(s->g, p, &pr) == 0 && pr.state == CG_PROJECT_ACTIVE;
+            last_p = p;
+            if (!last_ok && gone && (uint32_t)was != p && *n_gone < 64) gone[(*n_gone)++] = p;
+        }
+        if (last_ok) rc = fn(ctx, p, gr_get_u64(k + 5), v, vl);
+    }
+    if (!rc && it) rc = cg_store_iter_status(it, NULL, 0);
+    cg_store_iter_destroy(it);
+    cg_store_snap_release(s->store, snap);
+    return rc;
+}
+
+static int count_bag(void *ctx, uint32_t project, uint64_t id, const void *v, size_t n)
+{
+    cg_search *s = ctx;
+    lex_bag b;
+    lex_term t;
+    (void)project, (void)id;
+    if (lex_bag_dec(v, n, &b) != 0) return 0; /* a bad record is skipped, not fatal */
+    while (lex_bag_next(&b, &t))
+        atomic_fetch_add_explicit(&s->df[cg_search_term_hash(t.t, t.n) & (LEX_IDF_BUCKETS - 1)], 1,
+                                  memory_order_relaxed);
+    atomic_fetch_add(&s->docs, 1);
+    return 0;
+}
+
+/* Remove the lexical keys of projects that were deleted. */
+static void gc_projects(cg_search *s, const uint32_t *gone, int n)
+{
+    cg_store_batch *b = cg_store_batch_create(s->store);
+    for (int i = 0; b && i < n; i++) {
+        uint8_t lo[5], hi[5], plo[4], phi[4];
+        uint32_t p = gone[i];
+        for (int j = 0; j < 4; j++) {
+            plo[j] = (uint8_t)(p >> (24 - 8 * j));
+            phi[j] = (uint8_t)((p + 1) >> (24 - 8 * j));
+        }
+        lo[0] = hi[0] = LEX_TAG_BAG;
+        memcpy(lo + 1, plo, 4);
+        memcpy(hi + 1, phi, 4);
+        cg_store_batch_delete_range(b, CG_STORE_CF_LEX_DOCS, lo, 5, hi, 5);
+        lo[0] = hi[0] = LEX_TAG_FILE;
+        cg_store_batch_delete_range(b, CG_STORE_CF_LEX_DOCS, lo, 5, hi, 5);
+        cg_store_batch_delete_range(b, CG_STORE_CF_LEX_POSTINGS, plo, 4, phi, 4);
+    }
+    if (b && n && cg_store_batch_write(s->store, b, 0, NULL, 0) == 0)
+        cg_log_info("search", "removed the lexical index of deleted projects");
+    cg_store_batch_destroy(b);
+}
+
+typedef struct vec_ctx {
+    cg_search *s;
+    const cg_embed_idf *idf;
+    cg_embed_term *terms;
+    int cap;
+    float *v;
+    int (*emit)(void *ctx, uint64_t id, const float *v);
+    void *ctx;
+    int count;
+} vec_ctx;
+
+static int vec_bag(void *ctx, uint32_t project, uint64_t id, const void *v, size_t n)
+{
+    vec_ctx *c = ctx;
+    lex_bag hdr;
+    (void)project;
+    int k = lex_bag_terms(v, n, &c->terms, &c->cap, &hdr);
+    if (k == CG_ENOMEM) return k;
+    if (k < 0) return 0;
+    uint64_t meta = cg_embed_meta_hash(cg_graph_kind_name(hdr.kind), gr_lang_name(hdr.lang));
+    cg_embed_bag(c->idf, c->terms, k, meta, c->s->dim, c->v);
+    c->count++;
+    return c->emit(c->ctx, id, c->v);
+}
+
+int cg_search_foreach_vector(cg_search *s, int (*emit)(void *ctx, uint64_t id, const float *v),
+                             void *ctx)
+{
+    vec_ctx c = {.s = s, .idf = sr_idf(s), .emit = emit, .ctx = ctx};
+    c.v = malloc((size_t)s->dim * sizeof *c.v);
+    int rc = c.v ? bags_foreach(s, vec_bag, &c, NULL, NULL) : CG_ENOMEM;
+    free(c.v);
+    free(c.terms);
+    return rc < 0 || rc > 0 ? rc : c.count;
+}
+
+/* ---- committed writes ---- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Vectors of a committed write: upsert the new bags, remove ids that are gone. */
+static void commit_vectors(cg_search *s, const uint64_t *old_ids, size_t n_old,
+                           const uint64_t *new_ids, const uint32_t *new_start,
+                           const uint64_t *new_meta, size_t n_new, const cg_embed_term *terms)
+{
+    const cg_embed_idf *idf = sr_idf(s);
+    float *v = malloc((size_t)s->dim * sizeof *v);
+    uint64_t *sorted = malloc((n_new + 1) * sizeof *sorted);
+    int rc = 0;
+
+    if (!v || !sorted) {
+        rc = CG_ENOMEM;
+        goto fail;
+    }
+    for (size_t i = 0; i < n_new && !rc; i++) {
+        cg_embed_bag(idf, terms + new_start[i], (int)(new_start[i + 1] - new_start[i]), new_meta[i],
+                     s->dim, v);
+        rc = cg_vindex_upsert(s->vi, new_ids[i], v);
+        sorted[i] = new_ids[i];
+    }
+    qsort(sorted, n_new, sizeof *sorted, cmp_u64);
+    for (size_t i = 0; i < n_old && !rc; i++)
+        if (!bsearch(&old_ids[i], sorted, n_new, sizeof *sorted, cmp_u64))
+            rc = cg_vindex_remove(s->vi, old_ids[i]);
+fail:
+    if (rc) {
+        snprintf(s->vec_problem, sizeof s->vec_problem, "vector index update failed: %s",
+                 cg_err_str(rc));
+        cg_log_error("search", "vector index update failed", "error", cg_err_str(rc));
+    }
+    free(v);
+    free(sorted);
+}
+
+void sr_commit(cg_search *s, uint32_t project, const uint64_t *old_ids, size_t n_old,
+               const uint64_t *old_hashes, size_t n_oh, const uint64_t *new_ids,
+               const uint32_t *new_start, const uint64_t *new_meta, size_t n_new,
+               const cg_embed_term *terms)
+{
+    (void)project;
+    for (size_t i = 0; i < n_oh; i++)
+        atomic_fetch_sub_explicit(&s->df[old_hashes[i] & (LEX_IDF_BUCKETS - 1)], 1,
+                                  memory_order_relaxed);
+    for (size_t i = 0; n_new && i < new_start[n_new]; i++)
+        atomic_fetch_add_explicit(&s->df[terms[i].hash & (LEX_IDF_BUCKETS - 1)], 1,
+                                  memory_order_relaxed);
+    atomic_fetch_add(&s->docs, (int64_t)n_new - (int64_t)n_old);
+    if (s->vi) commit_vectors(s, old_ids, n_old, new_ids, new_start, new_meta, n_new, terms);
+}
+
+/* ---- vector rebuilds ---- */
+
+static int vsrc_scan(void *ctx, int (*emit)(void *ectx, uint64_t id, const float *vec), void *ectx)
+{
+    int rc = cg_search_foreach_vector(ctx, emit, ectx);
+    return rc < 0 ? rc : 0;
+}
+
+/* Queue a rebuild through the vector index's own pool job (it uses the source registered
+ * at create). The IDF version at queue time is recorded: the scan reads that table or a
+ * newer one, and a newer one is rebuilt again at the next publish. */
+void sr_rebuild_request(cg_search *s)
+{
+    const cg_embed_idf *t = sr_idf(s);
+    if (!s->vi || !s->pool) return;
+    int rc = cg_vindex_rebuild_submit(s->vi, s->pool);
+    if (rc == 0)
+        atomic_store(&s->vec_version, t ? t->version : 0);
+    else if (rc != CG_ECONFLICT)
+        cg_log_warn("search", "vector rebuild not queued", "error", cg_err_str(rc));
+}
+
+void cg_search_hook_published(cg_graph *g, uint32_t project)
+{
+    cg_search *s = cg_search_installed();
+    (void)project;
+    if (!s || s->g != g) return;
+    cg_search_idf_refresh(s);
+    const cg_embed_idf *t = sr_idf(s);
+    if (s->vi && t && t->version != atomic_load(&s->vec_version)) sr_rebuild_request(s);
+}
+
+/* ---- start-up replay ---- */
+
+typedef struct replay_ctx {
+    cg_search *s;
+    float *got;
+    int64_t seen, changed;
+} replay_ctx;
+
+/* One stored entity: upsert its vector when the index lacks it or holds another one. */
+static int replay_one(void *ctx, uint64_t id, const float *v)
+{
+    replay_ctx *c = ctx;
+    int dim = c->s->dim, same = cg_vindex_get(c->s->vi, id, c->got) == 1;
+    for (int i = 0; same && i < dim; i++) same = fabsf(c->got[i] - v[i]) <= LEX_REPLAY_EPS;
+    c->seen++;
+    if (same) return 0;
+    c->changed++;
+    return cg_vindex_upsert(c->s->vi, id, v);
+}
+
+/* The saved index reflects an older state: bring it up to date by re-embedding every bag
+ * and upserting what differs (vectors of deleted entities may remain in the base; queries
+ * check every hit against the published view). When much differs (the IDF table moved), a
+ * full rebuild is cheaper to search than a large delta. */
+static void replay_run(cg_job *j)
+{
+    cg_search *s = (cg_search *)((char *)j - offsetof(cg_search, replay_job));
+    replay_ctx c = {.s = s, .got = malloc((size_t)s->dim * sizeof(float))};
+    char msg[96];
+    int rc = c.got ? cg_search_foreach_vector(s, replay_one, &c) : CG_ENOMEM;
+    free(c.got);
+    snprintf(msg, sizeof msg, "%lld of %lld", (long long)c.changed, (long long)c.seen);
+    cg_log_info("search", "vector index replayed", "updated", msg, "result",
+                rc < 0 ? cg_err_str(rc) : "ok");
+    if (rc < 0 || (double)c.changed > LEX_REPLAY_REBUILD * (double)CG_MAX(c.seen, 1))
+        sr_rebuild_request(s);
+}
+
+void cg_search_attach_pool(cg_search *s, cg_pool *pool)
+{
+    s->pool = pool;
+    if (!s->vi) return;
+    cg_vindex_stats st;
+    cg_vindex_stats_get(s->vi, &st);
+    atomic_store(&s->vec_version, sr_idf(s) ? sr_idf(s)->version : 0);
+    /* a missing/corrupt file or another model: rebuild; an older state: replay */
+    if (st.needs_rebuild || strcmp(st.model, s->emb->model) != 0) {
+        sr_rebuild_request(s);
+    } else if (st.saved_seq != cg_store_sequence(s->store)) {
+        memset(&s->replay_job, 0, sizeof s->replay_job);
+        s->replay_job.run = replay_run;
+        if (cg_pool_submit(pool, &s->replay_job) != 0) sr_rebuild_request(s);
+    }
+}
+
+/* ---- create / destroy ---- */
+
+int cg_search_create(cg_search **out, cg_graph *g, const cg_config_vector *vc, struct cg_vindex *vi,
+                     char *err, size_t errlen)
+{
+    uint32_t gone[64];
+    int n_gone = 0, rc;
+    cg_search *s = calloc(1, sizeof *s);
+
+    *out = NULL;
+    if (!s) return CG_ENOMEM;
+    s->g = g;
+    s->store = cg_graph_store(g);
+    s->vi = vi;
+    s->dim = vc && vc->dimension > 0 ? vc->dimension : CG_EMBED_DIM_DEFAULT;
+    pthread_mutex_init(&s->idf_mu, NULL);
+    s->df = calloc(LEX_IDF_BUCKETS, sizeof *s->df);
+    rc = s->df ? cg_embed_builtin_create(&s->emb, s->dim, NULL) : CG_ENOMEM;
+    if (!rc) snprintf(s->emb->model, sizeof s->emb->model, "%s/%d", CG_EMBED_BUILTIN_MODEL, s->dim);
+    if (!rc) rc = bags_foreach(s, count_bag, s, gone, &n_gone);
+    if (rc) {
+        if (err && errlen)
+            snprintf(err, errlen, "search: cannot load the lexical index: %s", cg_err_str(rc));
+        cg_search_destroy(s);
+        return rc;
+    }
+    if (n_gone) gc_projects(s, gone, n_gone);
+    idf_build(s);
+    if (vi) {
+        cg_vindex_source src = {.scan = vsrc_scan, .ctx = s};
+        cg_vindex_source_set(vi, &src);
+        cg_vindex_model_set(vi, s->emb->model);
+    }
+    *out = s;
+    return 0;
+}
+
+void cg_search_destroy(cg_search *s)
+{
+    if (!s) return;
+    if (cg_search_installed() == s) cg_search_install(NULL);
+    if (s->vi) cg_vindex_source_set(s->vi, NULL);
+    cg_embedder_destroy(s->emb);
+    for (int i = 0; i < s->n_tables; i++) {
+        free((void *)s->tables[i]->q);
+        free(s->tables[i]);
+    }
+    free((void *)s->df);
+    pthread_mutex_destroy(&s->idf_mu);
+    free(s);
+}
+
+void cg_search_capabilities(cg_search *s, cg_search_caps *o)
+{
+    memset(o, 0, sizeof *o);
+    snprintf(o->embedder, sizeof o->embedder, "%s", s->emb->model);
+    o->dim = s->dim;
+    o->normalized = s->emb->normalized;
+    o->available[CG_SEARCH_LEXICAL] = o->available[CG_SEARCH_SYMBOL] = 1;
+    snprintf(o->reason[CG_SEARCH_LEXICAL], sizeof o->reason[0],
+             "BM25 over the inverted index in RocksDB (%lld documents)",
+             (long long)atomic_load(&s->docs));
+    snprintf(o->reason[CG_SEARCH_SYMBOL], sizeof o->reason[0],
+             "the name index: exact, prefix and fuzzy");
+    o->available[CG_SEARCH_SEMANTIC] = o->available[CG_SEARCH_HYBRID] = 1;
+    if (!s->vi) {
+        snprintf(o->reason[CG_SEARCH_SEMANTIC], sizeof o->reason[0],
+                 "no vector index: exact cosine scan over the stored term bags (%s)",
+                 s->emb->model);
+    } else {
+        cg_vindex_stats st;
+        cg_vindex_stats_get(s->vi, &st);
+        o->vectors = (uint64_t)CG_MAX(st.total, 0);
+        snprintf(o->reason[CG_SEARCH_SEMANTIC], sizeof o->reason[0],
+                 "%s index, %lld vectors, model %s%s%s", cg_vindex_type_name(st.index_type),
+                 (long long)st.total, s->emb->model, s->vec_problem[0] ? "; " : "", s->vec_problem);
+    }
+    snprintf(o->reason[CG_SEARCH_HYBRID], sizeof o->reason[0],
+             "reciprocal-rank fusion of lexical, semantic and symbol results");
+}

@@ -1,0 +1,90 @@
+/*
+ * search_int.h — private to src/search: the lexical index's keys and records, the pending
+ * state of a file write, and the cg_search handle.
+ */
+#ifndef CG_SEARCH_INT_H
+#define CG_SEARCH_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "codegraph/embed.h"
+#include "codegraph/pool.h"
+#include "codegraph/search.h"
+#include "codegraph/vindex.h"
+#include "graph/graph_int.h"
+#include "search/bag.h"
+
+#define LEX_REC_VERSION 1
+#define LEX_TAG_BAG 0x01  /* lex_docs: 01 P id → term bag */
+#define LEX_TAG_FILE 0x02 /* lex_docs: 02 P uid → per-file corpus stats */
+
+/* IDF table: df counts by term-hash bucket (approximate: buckets are shared). */
+#define LEX_IDF_BITS 20
+#define LEX_IDF_BUCKETS (1u << LEX_IDF_BITS)
+/* Refresh the IDF table when the document count moved by more than this fraction. */
+#define LEX_IDF_DRIFT 0.10
+#define LEX_IDF_TABLES_KEEP 8         /* old tables kept alive for embed calls still reading them */
+#define LEX_COMMON_MIN_DOCS 1000      /* corpora this large skip their most common query terms */
+#define LEX_COMMON_FRACTION (1.0 / 3) /* … those in more than this fraction of the documents */
+#define LEX_REPLAY_EPS 1e-5f   /* a stored vector this close to the re-embedded one is kept */
+#define LEX_REPLAY_REBUILD 0.2 /* replay finding more than this fraction changed: rebuild */
+
+/* A decoded term bag record (terms point into the value). */
+typedef struct lex_bag {
+    int kind, lang;
+    uint32_t doclen;
+    uint32_t n;
+    const uint8_t *p, *end; /* the encoded terms */
+} lex_bag;
+
+/* One decoded term of a bag. */
+typedef struct lex_term {
+    const char *t;
+    size_t n;
+    uint32_t tf, mask;
+} lex_term;
+
+void lex_k_posting(gr_key *k, uint32_t p, const char *t, size_t n, uint64_t id);
+void lex_k_bag(gr_key *k, uint32_t p, uint64_t id);
+void lex_k_file(gr_key *k, uint32_t p, uint64_t uid);
+int lex_bag_dec(const void *v, size_t n, lex_bag *b);
+/* Next term of a decoded bag: 1, or 0 at the end (or on a malformed record). */
+int lex_bag_next(lex_bag *b, lex_term *t);
+/* The bag's terms as cg_embed_terms (hashes computed) into out (grown); returns count. */
+int lex_bag_terms(const void *v, size_t n, cg_embed_term **out, int *cap, lex_bag *hdr);
+
+struct cg_search {
+    cg_graph *g;
+    cg_store *store;
+    cg_embedder *emb;
+    cg_vindex *vi;
+    cg_pool *pool;
+    int dim;
+    /* document frequencies (approximate, by bucket) and the document count */
+    _Atomic uint32_t *df;
+    _Atomic int64_t docs;
+    /* published IDF tables (the newest is tables[n_tables - 1]) */
+    pthread_mutex_t idf_mu;
+    cg_embed_idf *tables[LEX_IDF_TABLES_KEEP];
+    int n_tables;
+    uint64_t idf_version;
+    _Atomic uint64_t vec_version; /* IDF version of the last rebuild queued */
+    cg_job replay_job;            /* start-up replay of a saved index older than the store */
+    char vec_problem[160];        /* why vectors are unavailable ("" = fine) */
+};
+
+/* The installed search (hooks), or NULL. */
+cg_search *cg_search_installed(void);
+/* Apply a committed file write: df counts, vectors. */
+void sr_commit(cg_search *s, uint32_t project, const uint64_t *old_ids, size_t n_old,
+               const uint64_t *old_hashes, size_t n_oh, const uint64_t *new_ids,
+               const uint32_t *new_start, const uint64_t *new_meta, size_t n_new,
+               const cg_embed_term *terms);
+/* The current IDF table (may be NULL). */
+const cg_embed_idf *sr_idf(cg_search *s);
+/* Queue a vector rebuild on the pool (once at a time). */
+void sr_rebuild_request(cg_search *s);
+
+#endif
