@@ -171,8 +171,14 @@ def main():
         c = Client(srv.port)
         ents = targets(c, p["name"], n)
         pairs = path_pairs(c, ents, n)
-        rows = [run_tool(c, name, calls) for name, calls in
-                plan(ents, pairs, p["name"], p["id"], n).items()]
+        print("  targets: %d entities, %d caller pairs" % (len(ents), len(pairs)),
+              file=sys.stderr, flush=True)
+        rows = []
+        for name, calls in plan(ents, pairs, p["name"], p["id"], n).items():
+            t1 = time.monotonic()
+            rows.append(run_tool(c, name, calls))
+            print("  %s: %d calls in %.1f s" % (name, len(calls), time.monotonic() - t1),
+                  file=sys.stderr, flush=True)
         res, size, dt = c.tool("index_repository", {"path": srv.tree, "name": p["name"]})
         rows.append({"tool": "index_repository", "calls": 1, "errors": int(bool(res["isError"])),
                      "ms": [dt * 1000], "rest_ms": [], "max_bytes": size, "truncated": 0,

@@ -1,6 +1,6 @@
 """embed_tree.py — for bench/vector: index a source tree with a private `codegraph serve`, wait
-until the vector index holds every entity's embedding (built-in embedder) in a saved file, stop
-the server and print that file's path on the last line of stdout.
+until the vector index holds every entity's embedding (built-in embedder) in a saved (flat)
+file, stop the server and print that file's path on the last line of stdout.
 
 Usage: embed_tree.py CODEGRAPH DATA_DIR TREE [TREE...]
 Each TREE becomes one project. Progress goes to stderr.
@@ -26,7 +26,9 @@ def main():
     binary, data_dir, trees = sys.argv[1], sys.argv[2], sys.argv[3:]
     cgserver.install_sigterm()
     root = os.path.commonpath([os.path.realpath(t) for t in trees])
-    extra = "[performance]\npool_threads = 2\n"
+    # a flat index: the server only embeds and saves the vectors; the benchmark builds the HNSW
+    # graph itself (FAISS, cached) over the indexed part and keeps the rest as queries
+    extra = "[performance]\npool_threads = 2\n[vector]\nindex_type = \"flat\"\n"
     with cgserver.Server(binary, data_dir, root, extra) as srv:
         for t in trees:
             srv.tree = os.path.realpath(t)

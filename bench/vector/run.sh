@@ -7,16 +7,18 @@
 # Vectors (BENCH_VECTOR_SOURCE):
 #   tree       (default) the project's own vectors: a private `codegraph serve` indexes the
 #              Python standard library of this machine with its site-packages (as bench/index;
-#              or BENCH_VECTOR_TREE), embeds every entity with the built-in embedder and saves
-#              the HNSW index; the benchmark then reads that very file (graph + vectors).
-#              The program says so when the tree yields fewer than 100000 vectors.
+#              or BENCH_VECTOR_TREE) and embeds every entity with the built-in embedder into a
+#              flat vector file; every (n/1000)-th vector becomes a query, the others (at most
+#              BENCH_VECTOR_N, default all) are indexed by FAISS IndexHNSWFlat (M 16,
+#              efConstruction BENCH_VECTOR_EFC, default 200) and exported into our format.
+#              The program says so when fewer than 100000 vectors are indexed.
 #   synthetic  clustered synthetic vectors (n = BENCH_VECTOR_N, 100000, dim 768), labelled as
 #              such in the output; FAISS builds the graph (cached in BENCH_VECTOR_CACHE).
 #
 # Needs: zig-out/bin/codegraph and zig-out/bench/vector_bench_vector, both release builds
 # (zig build -Doptimize=ReleaseFast && zig build bench-bins -Doptimize=ReleaseFast), python3.
-# Duration: tree mode ~5-15 min on 2 cores (indexing + the server's HNSW build of ~100k x 768
-# vectors + the sweep); synthetic mode with a warm cache ~2 min.
+# Duration on 2 busy cores: tree mode ~15 min to index and embed the tree plus ~20 min per
+# 100k vectors for FAISS' HNSW build; synthetic mode ~20 min cold, ~3 min with a warm cache.
 set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -53,14 +55,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "bench/vector: indexing and embedding ${TREES[*]} (built-in embedder, [vector] defaults)"
+echo "bench/vector: indexing and embedding ${TREES[*]} (built-in embedder, flat vector file)"
 python3 "$HERE/embed_tree.py" "$CG" "$TMP/data" "${TREES[@]}" >"$TMP/file" &
 CHILD=$!
 wait "$CHILD" || { echo "bench/vector: embedding the tree failed" >&2; exit 1; }
 CHILD=""
 FILE="$(tail -n 1 "$TMP/file")"
 [ -f "$FILE" ] || { echo "bench/vector: no vector file ($FILE)" >&2; exit 1; }
-"$BIN" --cgv "$FILE" --queries "$QUERIES" --dir "$TMP/bench" &
+ARGS=(--cgv "$FILE" --queries "$QUERIES" --efc "${BENCH_VECTOR_EFC:-200}" --threads 2)
+[ -n "${BENCH_VECTOR_N:-}" ] && ARGS+=(--n "$BENCH_VECTOR_N")
+"$BIN" "${ARGS[@]}" --dir "$TMP/bench" &
 CHILD=$!
 wait "$CHILD"
 rc=$?

@@ -103,6 +103,14 @@ ROWS = [
             q('histogram_quantile(0.95, sum by (le, endpoint) (rate('
               'codegraph_request_duration_seconds_bucket{%s, endpoint=~"%s"}'
               '[$__rate_interval])))' % (SEL, SEARCH_EP), "{{endpoint}}")], "s"),
+        panel("Vector index size", [
+            q('codegraph_vector_index_vectors{%s}' % SEL, "vectors"),
+            q('codegraph_vector_index_delta_vectors{%s}' % SEL, "in the delta")]),
+        panel("Vector index file and rebuilds", [
+            q('codegraph_vector_index_file_bytes{%s}' % SEL, "file bytes"),
+            q('codegraph_vector_index_last_build_seconds{%s}' % SEL, "last build (s)"),
+            q('codegraph_vector_index_rebuilding{%s}' % SEL, "rebuilding"),
+            q('codegraph_vector_index_needs_rebuild{%s}' % SEL, "needs rebuild")]),
         panel("Vector index requests", [
             q('sum by (endpoint, status) (rate(codegraph_requests_total{%s, endpoint=~"%s"}'
               '[$__rate_interval]))' % (SEL, VECTOR_EP), "{{endpoint}} {{status}}")],

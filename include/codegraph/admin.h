@@ -96,10 +96,15 @@ typedef struct cg_backup_check {
 int cg_store_backup_create(cg_store *s, const char *dir, const cg_backup_opts *o,
                            cg_backup_info *out, char *err, size_t errlen);
 
-/** Backups in `dir`, oldest first, at most `cap` (out may be NULL to count). Reads meta
- *  files and sidecars only (no lock, no engine): safe while another process backs up.
- *  Returns the count (0 when dir has none or does not exist), or CG_EDB. */
+/** Backups in `dir`, oldest first, at most `cap` (out NULL: count them without reading
+ *  anything but the meta directory). Reads meta files and sidecars only (no lock, no
+ *  engine): safe while another process backs up. Returns how many were stored (at most
+ *  cap) or counted (0 when dir has none or does not exist), or CG_EDB. */
 int cg_store_backup_list(const char *dir, cg_backup_info *out, int cap, char *err, size_t errlen);
+
+/** The newest backup of `dir` (its new_bytes from the sidecar manifest; without one, its
+ *  size). Reads one meta file: cheap enough for a stats endpoint. 1 found, 0 none, <0. */
+int cg_store_backup_newest(const char *dir, cg_backup_info *out, char *err, size_t errlen);
 
 /** Verify backup `id` (0 = the newest): BackupEngine's own check, the CRC-32C of every file
  *  against its meta, and every vector file against the sidecar manifest. 0 with ok = 1;

@@ -104,10 +104,11 @@ typedef struct cg_search_hit {
 /** Why a mode is or is not available (capabilities). */
 typedef struct cg_search_caps {
     int available[CG_SEARCH_MODE_COUNT];
-    char reason[CG_SEARCH_MODE_COUNT][160];
+    char reason[CG_SEARCH_MODE_COUNT][320];
     char embedder[CG_EMBED_MODEL_MAX + 1]; /**< model id */
     int dim, normalized;
     uint64_t vectors; /**< vectors in the index (0 when none) */
+    int degraded;     /**< semantic results are incomplete: the embedder or index failed */
 } cg_search_caps;
 
 /**
@@ -163,6 +164,9 @@ void cg_search_install(cg_search *s);
  */
 struct cg_pool;
 void cg_search_attach_pool(cg_search *s, struct cg_pool *pool);
+/** 1 when the embedder is an HTTP provider: embedding a query blocks on the network, so
+ *  semantic and hybrid searches and /similar by code must run on the pool. */
+int cg_search_remote(const cg_search *s);
 /** The embedder (owned by s). */
 cg_embedder *cg_search_embedder(cg_search *s);
 /** The vector index (may be NULL). */

@@ -417,13 +417,12 @@ int cg_admin_pause_set(cg_admin *a, int paused)
 /* When the next scheduled backup is due (see DESIGN). */
 static int64_t sched_next(cg_admin *a)
 {
-    cg_backup_info *all = malloc(CG_BACKUP_LIST_MAX * sizeof *all);
-    int64_t base = a->start_ms;
     char err[CG_ADMIN_MSG_MAX];
-    int n = all ? cg_store_backup_list(a->backup_dir, all, CG_BACKUP_LIST_MAX, err, sizeof err) : 0;
+    cg_backup_info newest;
+    int64_t base = a->start_ms;
 
-    if (n > 0) base = all[CG_MIN(n, CG_BACKUP_LIST_MAX) - 1].created_s * 1000;
-    free(all);
+    if (cg_store_backup_newest(a->backup_dir, &newest, err, sizeof err) == 1)
+        base = newest.created_s * 1000;
     return CG_MAX(base + a->interval_ms, a->start_ms + CG_ADMIN_SCHED_SETTLE_MS);
 }
 

@@ -71,8 +71,9 @@ void cg_api_mcp(cg_req *rq);
 /* search_api.c (TXT): GET /api/v1/search, POST /api/v1/similar, health capabilities */
 void cg_api_search(cg_req *rq);
 void cg_api_similar(cg_req *rq);
-/** Append `"capabilities":{"search":{…}}` (which modes work and why) to b. */
-void cg_api_search_capabilities(cg_server *srv, cg_buf *b);
+/** Append `"capabilities":{"search":{…}}` (which modes work and why) to b; returns 1 when
+ *  search is degraded (e.g. the embedding provider fails), else 0. */
+int cg_api_search_capabilities(cg_server *srv, cg_buf *b);
 
 /* params.c: query-string and route parameters */
 /**

@@ -192,6 +192,10 @@ void cg_api_health_detail(cg_req *rq)
         int st = cg_api_vector_health(s, &comps);
         worst = CG_MAX(worst, st);
     }
+    cg_buf caps; /* TXT: which search modes work and why (degraded: provider failing) */
+    cg_buf_init(&caps);
+    int cst = cg_api_search_capabilities(s, &caps);
+    worst = CG_MAX(worst, cst);
     static const char *const names[] = {"healthy", "degraded", "unhealthy"};
     cg_buf *b = rq->body;
     cg_buf_printf(b,
@@ -201,8 +205,9 @@ void cg_api_health_detail(cg_req *rq)
                   s->n_reactors);
     cg_buf_append(b, comps.data, comps.len);
     cg_buf_puts(b, "},");
-    cg_api_search_capabilities(s, b); /* TXT: which search modes work and why */
+    cg_buf_append(b, caps.data, caps.len);
     cg_buf_putc(b, '}');
+    cg_buf_release(&caps);
     cg_buf_release(&comps);
     cg_req_json(rq, worst == 2 ? 503 : 200);
 }

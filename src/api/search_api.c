@@ -13,6 +13,7 @@
  */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
@@ -187,26 +188,121 @@ static int search_params(cg_req *rq, cg_search_query *q, char *qs, size_t qcap, 
     return 0;
 }
 
-void cg_api_search(cg_req *rq)
-{
-    char qs[CG_SEARCH_QUERY_MAX + 1], lang[64], path[CG_API_PARAM_MAX];
+/* A search answered from the pool (the embedder is an HTTP provider: embedding blocks). It
+ * owns copies of every string the query points to. */
+typedef struct search_task {
+    cg_job job;
+    cg_req *rq;
+    cg_search *s;
+    int similar;
     cg_search_query q;
+    cg_search_similar_query sq;
+    char qs[CG_SEARCH_QUERY_MAX + 1], lang[64], path[CG_API_PARAM_MAX];
+    char *code;
     cg_search_result r;
-    cg_search *s = search_of(rq);
-    if (!s || search_params(rq, &q, qs, sizeof qs, lang, path, sizeof path) != 0) return;
-    int rc = cg_search_run(s, &q, &r);
+    int rc;
+} search_task;
+
+static void search_answer(cg_req *rq, const cg_search_query *q, int rc, cg_search_result *r)
+{
     if (rc) {
         search_fail(rq, rc);
         return;
     }
     cg_buf *b = rq->body;
     cg_buf_puts(b, "{\"query\":");
-    cg_api_json_str(b, qs);
-    cg_buf_printf(b, ",\"mode\":\"%s\",", cg_search_mode_name(q.mode));
-    result_write(b, &r, &q.page, q.explain);
+    cg_api_json_str(b, q->q);
+    cg_buf_printf(b, ",\"mode\":\"%s\",", cg_search_mode_name(q->mode));
+    result_write(b, r, &q->page, q->explain);
     cg_buf_putc(b, '}');
-    cg_search_result_release(&r);
+    cg_search_result_release(r);
     cg_req_json(rq, 200);
+}
+
+static void similar_answer(cg_req *rq, cg_search *s, const cg_search_similar_query *q, int rc,
+                           cg_search_result *r)
+{
+    char msg[MSG_MAX];
+    if (rc == CG_ENOTFOUND && !q->code) {
+        snprintf(msg, sizeof msg, "no entity %llu", (unsigned long long)q->entity_id);
+        cg_api_error(rq, rc, msg);
+        return;
+    }
+    if (rc) {
+        search_fail(rq, rc);
+        return;
+    }
+    cg_buf *b = rq->body;
+    cg_buf_puts(b, "{\"threshold\":");
+    cg_buf_put_double(b, q->threshold);
+    cg_buf_puts(b, ",\"model\":");
+    cg_api_json_str(b, cg_search_embedder(s)->model);
+    cg_buf_putc(b, ',');
+    result_write(b, r, &q->page, 0);
+    cg_buf_putc(b, '}');
+    cg_search_result_release(r);
+    cg_req_json(rq, 200);
+}
+
+static void task_run(cg_job *j)
+{
+    search_task *t = (search_task *)j;
+    t->rc = t->similar ? cg_search_similar(t->s, &t->sq, &t->r) : cg_search_run(t->s, &t->q, &t->r);
+}
+
+static void task_done(cg_job *j) /* on the request's reactor */
+{
+    search_task *t = (search_task *)j;
+    if (t->similar)
+        similar_answer(t->rq, t->s, &t->sq, t->rc, &t->r);
+    else
+        search_answer(t->rq, &t->q, t->rc, &t->r);
+    free(t->code);
+    free(t);
+}
+
+/* Hand t to the pool and defer the answer; answers 503 when the pool is full. */
+static void task_submit(cg_req *rq, search_task *t)
+{
+    t->job.run = task_run;
+    t->job.done = task_done;
+    t->job.owner = rq->srv->rctx[rq->shard].reactor;
+    t->rq = rq;
+    if (cg_pool_submit(rq->srv->pool, &t->job) != 0) {
+        free(t->code);
+        free(t);
+        cg_api_error(rq, CG_EOVERLOAD, "the thread pool is full; retry later");
+        return;
+    }
+    cg_req_defer(rq); /* done runs on this reactor, after this handler returned */
+}
+
+void cg_api_search(cg_req *rq)
+{
+    search_task *t = NULL;
+    char qs[CG_SEARCH_QUERY_MAX + 1], lang[64], path[CG_API_PARAM_MAX];
+    cg_search_query q;
+    cg_search_result r;
+    cg_search *s = search_of(rq);
+    if (!s || search_params(rq, &q, qs, sizeof qs, lang, path, sizeof path) != 0) return;
+    if (!cg_search_remote(s) || q.mode == CG_SEARCH_LEXICAL || q.mode == CG_SEARCH_SYMBOL) {
+        int rc = cg_search_run(s, &q, &r);
+        search_answer(rq, &q, rc, &r);
+        return;
+    }
+    if (!(t = calloc(1, sizeof *t))) {
+        cg_api_error(rq, CG_ENOMEM, NULL);
+        return;
+    }
+    t->s = s;
+    t->q = q;
+    memcpy(t->qs, qs, sizeof qs);
+    memcpy(t->lang, lang, sizeof lang);
+    memcpy(t->path, path, sizeof path);
+    t->q.q = t->qs;
+    t->q.language = t->lang;
+    t->q.path_prefix = t->path;
+    task_submit(rq, t);
 }
 
 /* ---- POST /api/v1/similar ---- */
@@ -299,46 +395,48 @@ void cg_api_similar(cg_req *rq)
 {
     similar_in in;
     cg_search_result r;
-    char msg[MSG_MAX];
     cg_search *s = search_of(rq);
     if (!s) return;
     if (similar_parse(rq, &in) != 0) goto out;
-    int rc = cg_search_similar(s, &in.q, &r);
-    if (rc == CG_ENOTFOUND && !in.q.code) {
-        snprintf(msg, sizeof msg, "no entity %llu", (unsigned long long)in.q.entity_id);
-        cg_api_error(rq, rc, msg);
+    if (!cg_search_remote(s) || !in.q.code) { /* by entity: a stored vector, no HTTP */
+        int rc = cg_search_similar(s, &in.q, &r);
+        similar_answer(rq, s, &in.q, rc, &r);
         goto out;
     }
-    if (rc) {
-        search_fail(rq, rc);
+    search_task *t = calloc(1, sizeof *t);
+    char *code = malloc(in.q.code_len + 1);
+    if (!t || !code) {
+        free(t);
+        free(code);
+        cg_api_error(rq, CG_ENOMEM, NULL);
         goto out;
     }
-    cg_buf *b = rq->body;
-    cg_buf_puts(b, "{\"threshold\":");
-    cg_buf_put_double(b, in.q.threshold);
-    cg_buf_puts(b, ",\"model\":");
-    cg_api_json_str(b, cg_search_embedder(s)->model);
-    cg_buf_putc(b, ',');
-    result_write(b, &r, &in.q.page, 0);
-    cg_buf_putc(b, '}');
-    cg_search_result_release(&r);
-    cg_req_json(rq, 200);
+    memcpy(code, in.q.code, in.q.code_len);
+    code[in.q.code_len] = '\0';
+    t->s = s;
+    t->similar = 1;
+    t->sq = in.q;
+    t->code = code;
+    t->sq.code = code;
+    memcpy(t->lang, in.lang, sizeof in.lang);
+    t->sq.language = t->lang;
+    task_submit(rq, t);
 out:
     json_decref(in.root);
 }
 
 /* ---- capabilities (GET /api/v1/health) ---- */
 
-void cg_api_search_capabilities(cg_server *srv, cg_buf *b)
+int cg_api_search_capabilities(cg_server *srv, cg_buf *b)
 {
     cg_search_caps c;
     cg_buf_puts(b, "\"capabilities\":{\"search\":");
     if (!srv->search) {
         cg_buf_puts(b, "null}");
-        return;
+        return 0;
     }
     cg_search_capabilities(srv->search, &c);
-    cg_buf_puts(b, "{\"modes\":{");
+    cg_buf_printf(b, "{\"status\":\"%s\",\"modes\":{", c.degraded ? "degraded" : "healthy");
     for (int m = 0; m < CG_SEARCH_MODE_COUNT; m++) {
         cg_buf_printf(b, "%s\"%s\":{\"available\":%s,\"reason\":", m ? "," : "",
                       cg_search_mode_name(m), c.available[m] ? "true" : "false");
@@ -347,6 +445,8 @@ void cg_api_search_capabilities(cg_server *srv, cg_buf *b)
     }
     cg_buf_puts(b, "},\"default_mode\":\"hybrid\",\"embedder\":{\"model\":");
     cg_api_json_str(b, c.embedder);
-    cg_buf_printf(b, ",\"dimension\":%d,\"normalized\":%s},\"vectors\":%llu}}", c.dim,
-                  c.normalized ? "true" : "false", (unsigned long long)c.vectors);
+    cg_buf_printf(b, ",\"dimension\":%d,\"normalized\":%s,\"remote\":%s},\"vectors\":%llu}}", c.dim,
+                  c.normalized ? "true" : "false", cg_search_remote(srv->search) ? "true" : "false",
+                  (unsigned long long)c.vectors);
+    return c.degraded;
 }

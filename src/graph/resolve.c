@@ -106,6 +106,7 @@ typedef struct gr_rctx {
     const char *bases[GR_BASES_MAX];
     int n_bases;
     int ref_kind;          /* the kind of the reference being resolved */
+    int qualified_calls;   /* the file's language names calls with their qualifier */
     uint32_t *inh;         /* indices of the file's inherit / implement references */
     const char **inh_name; /* … and their simple names (in the arena) */
     uint32_t n_inh;
@@ -161,6 +162,18 @@ static int gr_rctx_bases(gr_rctx *r)
     return 0;
 }
 
+/* Languages whose queries (src/lang/<grammar>.scm) name a call with its qualifier ("a.f",
+ * "self.f"), so that a plain "f" really is unqualified. The others (java, php, ruby, go,
+ * c, cpp, dart) name obj.m() "m", which may then be any class's method. */
+static int gr_lang_qualified_calls(int lang)
+{
+    static const char *const langs[] = {"python", "javascript", "typescript", "rust",
+                                        "csharp", "kotlin",     "swift",      "scala"};
+    for (size_t i = 0; i < CG_ARRAY_LEN(langs); i++)
+        if (lang == gr_lang_code(langs[i])) return 1;
+    return 0;
+}
+
 static int gr_rctx_init(gr_rctx *r, gr_fctx *c)
 {
     int rc = 0;
@@ -181,6 +194,7 @@ static int gr_rctx_init(gr_rctx *r, gr_fctx *c)
     if (rc) return rc;
     qsort_r(r->by_name, (size_t)c->n_ents, sizeof(int), gr_by_name_cmp, c->ents);
     if ((rc = gr_rctx_imports(r)) || (rc = gr_rctx_bases(r))) return rc;
+    r->qualified_calls = gr_lang_qualified_calls(c->lang);
     return cg_store_iter_create(c->g->s, NULL, CG_STORE_CF_NAMES, NULL, 0, NULL, 0, &r->names);
 }
 
@@ -555,6 +569,19 @@ static int gr_common_dir(const gr_rctx *r, const char *path)
     return last;
 }
 
+/* Is the parent of qname (its last container) the receiver class or one of its bases? */
+static int gr_parent_is_base(const gr_rctx *r, const char *qname)
+{
+    char parent[256];
+
+    if (!r->cls_name) return 0;
+    gr_qname_parent(qname, parent, sizeof(parent));
+    if (strcmp(parent, r->cls_name) == 0) return 1;
+    for (int b = 0; b < r->n_bases; b++)
+        if (strcmp(parent, r->bases[b]) == 0) return 1;
+    return 0;
+}
+
 /* Rule 3's score (also ranks rule 2's reachable candidates); -1 = qualifier rules c out. */
 static int gr_score(const gr_rctx *r, const gr_cand *c, const gr_segs *sg)
 {
@@ -584,6 +611,11 @@ static int gr_score(const gr_rctx *r, const gr_cand *c, const gr_segs *sg)
         for (int b = 0; b < r->n_bases; b++)
             if (strcmp(parent, r->bases[b]) == 0) s += 4;
     }
+    /* where calls keep their qualifier, a plain m() is a function or a member of the
+     * enclosing class or its bases (an implicit this), never another class's method */
+    if (r->qualified_calls && sg->n == 1 && !sg->receiver && r->ref_kind == CG_REF_CALL &&
+        c->kind == CG_KIND_METHOD && !gr_parent_is_base(r, c->qname))
+        return -1;
     if (c->lang == r->c->lang) s += 2;
     if (sg->receiver && c->kind == CG_KIND_METHOD) s += 2;
     /* a type reference: a type over a value of the same name (Scala's companion object) */

@@ -12,7 +12,8 @@
 ; * @doc: the /// or /** */ comments right before a definition; // comments are not docs.
 ; * imports: `using X;`, `using static X;`, `using A = X;` -> @name = X as written.
 ; * calls: invocation @name = the callee as written: Foo, a.Foo -> "a.Foo", this.Foo,
-;   base.Foo, a.Foo<T> -> "a.Foo<T>" (the resolver drops type arguments), a?.Foo -> "Foo";
+;   base.Foo, a.Foo<T> -> "a.Foo<T>" (the resolver drops type arguments), a?.Foo ->
+;   "a?.Foo";
 ;   `new T(...)` -> call to T; `nameof(x)` is not a call.
 ; * inheritance: C# syntax does not tell a base class from an interface in a base list.
 ;   In a class/record: an entry named I<Upper>… (the .NET naming rule) -> implement; the
@@ -76,8 +77,7 @@
      (identifier) @name
      (generic_name (identifier) @name)
      (member_access_expression) @name
-     (conditional_access_expression
-       (member_binding_expression name: [(identifier) @name (generic_name (identifier) @name)]))
+     (conditional_access_expression (member_binding_expression)) @name
    ]) @reference.call
   (#not-eq? @name "nameof"))
 

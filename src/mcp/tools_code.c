@@ -126,6 +126,11 @@ static int snippet_target(cg_mcp_call *c, cg_graph_project *pr, cg_graph_view **
         return cg_mcp_fail(c, "Pass \"entity_id\" or \"symbol\", or \"path\" with \"line\" (and "
                               "optionally \"end_line\").");
     int rc = cg_mcp_arg_project(c, pr);
+    cg_graph_file_info fi;
+    /* only indexed files: never ignored ones (.env, build output) that live in the root */
+    if (!rc && cg_graph_file_get(c->h->graph, pr->id, *path, &fi) != 0)
+        rc = cg_mcp_fail(c, "No indexed file with that path (paths are relative to the project "
+                            "root, as answers give them; ignored files are not served).");
     if (!rc) rc = cg_mcp_view_open(c, pr->id, v);
     *first = (uint32_t)line;
     *last = (uint32_t)CG_MAX(cg_mcp_arg_int(c, "end_line", line), line);

@@ -10,6 +10,7 @@
 
 #include "codegraph/base.h"
 #include "search/bag.h"
+#include "search/tok_impl.h"
 
 #define BAG_SLOTS_MIN 64u /* initial slot count (power of two) */
 
@@ -68,7 +69,7 @@ static int bag_grow(cg_bag *b)
     return 0;
 }
 
-int cg_bag_add(cg_bag *b, const char *t, size_t n, uint32_t w, int field)
+static inline int bag_add(cg_bag *b, const char *t, size_t n, uint32_t w, int field)
 {
     uint64_t h = XXH3_64bits(t, n); /* == cg_search_term_hash(t, n) */
     uint32_t mask = 1u << field;
@@ -102,10 +103,15 @@ oom:
     return CG_ENOMEM;
 }
 
-static int bag_term_cb(void *ctx, const char *t, size_t n)
+int cg_bag_add(cg_bag *b, const char *t, size_t n, uint32_t w, int field)
+{
+    return bag_add(b, t, n, w, field);
+}
+
+static inline int bag_term_cb(void *ctx, const char *t, size_t n)
 {
     cg_bag *b = ctx;
-    return cg_bag_add(b, t, n, b->cur_w, (int)b->cur_mask);
+    return bag_add(b, t, n, b->cur_w, (int)b->cur_mask);
 }
 
 int cg_bag_add_text(cg_bag *b, const char *text, size_t len, uint32_t w, int field, unsigned flags)
@@ -113,7 +119,7 @@ int cg_bag_add_text(cg_bag *b, const char *text, size_t len, uint32_t w, int fie
     if (!text || !len) return 0;
     b->cur_w = w;
     b->cur_mask = (uint32_t)field;
-    return cg_search_tokenize(text, len, flags, bag_term_cb, b);
+    return tok_walk(text, len, flags, bag_term_cb, b); /* inlined with bag_term_cb */
 }
 
 int cg_bag_add_entity(cg_bag *b, const char *name, const char *qname, const char *sig,

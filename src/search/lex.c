@@ -8,6 +8,8 @@
  *   lex_docs      01 P id               → term bag: ver kind:u8 lang:u8 doclen:var n:var
  *                                           { len:u8 term[len] tf:var mask:u8 }*
  *                 02 P U                → file stats: ver docs:var total:var
+ *                 03 P id               → vector (HTTP provider embedders only): ver
+ *                                           model_hash:u64be dim:var float32le[dim]
  * A term is a tokenizer output (search.h): 1..CG_SEARCH_TERM_MAX bytes, never 00, so
  * "P term 00" prefixes exactly one term's postings. tf is field-weighted (bag.h); doclen is
  * the sum of a bag's tf (BM25's document length); mask has bit f for each field f
@@ -25,6 +27,10 @@
  * - Deleting a project leaves its lexical keys behind (the graph's project delete does not
  *   call us); queries only read projects that exist, and cg_search_create removes the keys
  *   of projects that no longer exist (range deletes on the P prefixes).
+ * - 03 vectors exist only while an HTTP provider embeds (the built-in embedder re-embeds
+ *   from the bags); they are written after the entities' batch commits, in their own batch,
+ *   and deleted with the file's other keys. An entity without one (provider down, crash
+ *   between the two batches) gets it at the next re-index of its file.
  * - BM25's N and average length for a project are sums over its 02 records at the query's
  *   snapshot; document frequency is the number of postings of the term at that snapshot.
  */
@@ -58,6 +64,14 @@ void lex_k_file(gr_key *k, uint32_t p, uint64_t uid)
     gr_key_u8(k, LEX_TAG_FILE);
     gr_key_u32(k, p);
     gr_key_u64(k, uid);
+}
+
+void lex_k_vec(gr_key *k, uint32_t p, uint64_t id)
+{
+    gr_key_reset(k);
+    gr_key_u8(k, LEX_TAG_VEC);
+    gr_key_u32(k, p);
+    gr_key_u64(k, id);
 }
 
 int lex_bag_dec(const void *v, size_t n, lex_bag *b)
@@ -116,6 +130,7 @@ typedef struct lex_pending {
     size_t n_old, cap_old, n_oh, cap_oh;
     uint64_t *new_ids, *new_meta;
     uint32_t *new_start;
+    cg_embed_input *new_in; /* pointers into the extraction and source of the put */
     size_t n_new, cap_new;
     cg_embed_term *terms;
     size_t n_terms, cap_terms;
@@ -207,6 +222,12 @@ int cg_search_hook_drop(cg_store *s, cg_store_batch *b, uint32_t project, uint64
     cg_store_iter_destroy(it);
     lex_k_file(&lo, project, uid);
     cg_store_batch_delete(b, CG_STORE_CF_LEX_DOCS, lo.b, lo.n);
+    cg_search *srch = cg_search_installed();
+    if (srch && srch->remote) { /* stored provider vectors of the file's entities */
+        lex_k_vec(&lo, project, GR_ID(uid, 0));
+        lex_k_vec(&hi, project, GR_ID(uid + 1, 0));
+        cg_store_batch_delete_range(b, CG_STORE_CF_LEX_DOCS, lo.b, lo.n, hi.b, hi.n);
+    }
     return rc;
 }
 
@@ -247,7 +268,7 @@ static void put_bag(lex_pending *pd, cg_store_batch *b, uint32_t project, uint64
 }
 
 /* Remember a new bag for the commit (vectors, df). */
-static int pend_new(lex_pending *pd, uint64_t id, int kind, int lang)
+static int pend_new(lex_pending *pd, uint64_t id, int kind, int lang, const cg_embed_input *ein)
 {
     cg_bag *bag = &pd->bag;
     if (grow((void **)&pd->new_ids, &pd->cap_new, pd->n_new, sizeof(uint64_t))) return CG_ENOMEM;
@@ -256,7 +277,9 @@ static int pend_new(lex_pending *pd, uint64_t id, int kind, int lang)
     if (m) pd->new_meta = m;
     uint32_t *st = realloc(pd->new_start, (c + 1) * sizeof *st);
     if (st) pd->new_start = st;
-    if (!m || !st) return CG_ENOMEM;
+    cg_embed_input *in = realloc(pd->new_in, c * sizeof *in);
+    if (in) pd->new_in = in;
+    if (!m || !st || !in) return CG_ENOMEM;
     while (pd->n_terms + (size_t)bag->n > pd->cap_terms) {
         size_t nc = pd->cap_terms ? pd->cap_terms * 2 : 1024;
         cg_embed_term *t = realloc(pd->terms, nc * sizeof *t);
@@ -269,6 +292,7 @@ static int pend_new(lex_pending *pd, uint64_t id, int kind, int lang)
     pd->n_terms += (size_t)bag->n;
     pd->new_start[pd->n_new + 1] = (uint32_t)pd->n_terms;
     pd->new_meta[pd->n_new] = cg_embed_meta_hash(cg_graph_kind_name(kind), gr_lang_name(lang));
+    pd->new_in[pd->n_new] = *ein;
     pd->new_ids[pd->n_new++] = id;
     return 0;
 }
@@ -296,16 +320,22 @@ int cg_search_hook_put(cg_store_batch *b, uint32_t project, uint64_t uid, int la
         const cg_xentity *e = &x->entities[i];
         size_t bl;
         const char *body = entity_body(e, &bl);
+        cg_embed_input ein = {.name = cg_extract_str(x, e->name),
+                              .signature = cg_extract_str(x, e->signature),
+                              .doc = cg_extract_str(x, e->doc),
+                              .body = body,
+                              .body_len = bl,
+                              .language = gr_lang_name(lang),
+                              .kind = cg_graph_kind_name((int)e->kind)};
         cg_bag_reset(&pd->bag);
-        rc = cg_bag_add_entity(
-            &pd->bag, cg_extract_str(x, e->name), cg_extract_str(x, e->qualified_name),
-            cg_extract_str(x, e->signature), cg_extract_str(x, e->doc), body, bl);
+        rc = cg_bag_add_entity(&pd->bag, ein.name, cg_extract_str(x, e->qualified_name),
+                               ein.signature, ein.doc, body, bl);
         if (rc) break;
         cg_bag_cap(&pd->bag, CG_SEARCH_BAG_TERMS_MAX);
         uint64_t id = GR_ID(uid, locals[i]);
         put_bag(pd, b, project, id, (int)e->kind, lang);
         if (!cg_buf_ok(&pd->tmp)) rc = CG_ENOMEM;
-        if (!rc) rc = pend_new(pd, id, (int)e->kind, lang);
+        if (!rc) rc = pend_new(pd, id, (int)e->kind, lang, &ein);
         docs++;
         total += pd->bag.total;
     }
@@ -324,8 +354,19 @@ void cg_search_hook_commit(int rc)
 {
     lex_pending *pd = pend_get();
     cg_search *s = cg_search_installed();
-    if (rc == 0 && s)
-        sr_commit(s, pd->project, pd->old_ids, pd->n_old, pd->old_hashes, pd->n_oh, pd->new_ids,
-                  pd->new_start, pd->new_meta, pd->n_new, pd->terms);
+    if (rc == 0 && s) {
+        sr_write w = {.project = pd->project,
+                      .old_ids = pd->old_ids,
+                      .n_old = pd->n_old,
+                      .old_hashes = pd->old_hashes,
+                      .n_oh = pd->n_oh,
+                      .new_ids = pd->new_ids,
+                      .new_start = pd->new_start,
+                      .new_meta = pd->new_meta,
+                      .in = pd->new_in,
+                      .n_new = pd->n_new,
+                      .terms = pd->terms};
+        sr_commit(s, &w);
+    }
     pend_clear(pd);
 }

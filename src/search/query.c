@@ -412,12 +412,41 @@ static int sem_scan(sr_q *q, const float *qv, double threshold)
     return rc;
 }
 
+/* No vector index, HTTP provider: exact cosine against the stored vectors. */
+typedef struct rscan {
+    sr_q *q;
+    const float *qv;
+    double threshold;
+    cg_buf buf;
+} rscan;
+
+static int rscan_one(void *ctx, uint64_t id, const float *v)
+{
+    rscan *r = ctx;
+    uint32_t p;
+    lex_bag h;
+    double dot = 0;
+    if (cg_graph_entity_project(r->q->s->g, id, &p) != 0) return 0;
+    int pix = view_of(r->q, p);
+    if (pix < 0 || bag_head(r->q, &r->q->views[pix], id, &r->buf, &h) != 0 || !passes(r->q, &h))
+        return 0;
+    for (int i = 0; i < r->q->s->dim; i++) dot += (double)v[i] * r->qv[i];
+    return sem_add(r->q, pix, id, dot, r->threshold);
+}
+
 static int semantic(sr_q *q, const float *qv, double threshold)
 {
     if (q->s->vi) {
         cg_vindex_stats st;
         cg_vindex_stats_get(q->s->vi, &st);
         if (st.total > 0 || !st.needs_rebuild) return sem_index(q, qv, threshold);
+    }
+    if (q->s->remote) {
+        rscan r = {.q = q, .qv = qv, .threshold = threshold};
+        cg_buf_init(&r.buf);
+        int rc = sr_remote_foreach(q->s, rscan_one, &r);
+        cg_buf_release(&r.buf);
+        return rc < 0 ? rc : 0;
     }
     return sem_scan(q, qv, threshold);
 }
@@ -427,6 +456,12 @@ static int semantic(sr_q *q, const float *qv, double threshold)
  * collisions of hashed features). */
 static int embed_text(cg_search *s, const char *text, size_t n, const char *language, float *qv)
 {
+    if (s->remote) { /* the provider's own model: blocking HTTP (callers run on the pool) */
+        cg_embed_input in = {.text = text, .text_len = n, .language = language};
+        char err[256];
+        int erc = cg_embedder_embed(s->emb, &in, 1, qv, err, sizeof err);
+        return erc == CG_ETIMEOUT ? erc : erc ? CG_EEMBED : 0;
+    }
     cg_bag b;
     int k = 0;
     cg_bag_init(&b);
@@ -865,6 +900,7 @@ static int entity_vector(cg_search *s, uint64_t id, float *qv)
     lex_bag h;
     cg_embed_term *terms = NULL;
     int cap = 0;
+    if (s->remote) return sr_remote_entity_vector(s, id, qv);
     int rc = cg_graph_entity_project(s->g, id, &p);
     if (rc) return rc;
     cg_buf_init(&b);

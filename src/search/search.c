@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "codegraph/base.h"
+#include "codegraph/embed_provider.h"
 #include "codegraph/log.h"
 #include "search/hook.h"
 #include "search/search_int.h"
@@ -38,6 +39,11 @@ cg_search *cg_search_installed(void)
 void cg_search_install(cg_search *s)
 {
     atomic_store_explicit(&installed, s, memory_order_release);
+}
+
+int cg_search_remote(const cg_search *s)
+{
+    return s->remote;
 }
 
 cg_embedder *cg_search_embedder(cg_search *s)
@@ -205,6 +211,7 @@ static int vec_bag(void *ctx, uint32_t project, uint64_t id, const void *v, size
 int cg_search_foreach_vector(cg_search *s, int (*emit)(void *ctx, uint64_t id, const float *v),
                              void *ctx)
 {
+    if (s->remote) return sr_remote_foreach(s, emit, ctx);
     vec_ctx c = {.s = s, .idf = sr_idf(s), .emit = emit, .ctx = ctx};
     c.v = malloc((size_t)s->dim * sizeof *c.v);
     int rc = c.v ? bags_foreach(s, vec_bag, &c, NULL, NULL) : CG_ENOMEM;
@@ -221,54 +228,56 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Vectors of a committed write: upsert the new bags, remove ids that are gone. */
-static void commit_vectors(cg_search *s, const uint64_t *old_ids, size_t n_old,
-                           const uint64_t *new_ids, const uint32_t *new_start,
-                           const uint64_t *new_meta, size_t n_new, const cg_embed_term *terms)
+/* Remove from the index the ids a write dropped and did not write again. */
+static int remove_gone(cg_search *s, const sr_write *w)
+{
+    uint64_t *sorted = malloc((w->n_new + 1) * sizeof *sorted);
+    int rc = 0;
+    if (!sorted) return CG_ENOMEM;
+    memcpy(sorted, w->new_ids, w->n_new * sizeof *sorted);
+    qsort(sorted, w->n_new, sizeof *sorted, cmp_u64);
+    for (size_t i = 0; i < w->n_old && !rc; i++)
+        if (!bsearch(&w->old_ids[i], sorted, w->n_new, sizeof *sorted, cmp_u64))
+            rc = cg_vindex_remove(s->vi, w->old_ids[i]);
+    free(sorted);
+    return rc;
+}
+
+/* Vectors of a committed write: upsert the new bags (or, with an HTTP provider, the
+ * provider's vectors of the entities' text), remove ids that are gone. */
+static void commit_vectors(cg_search *s, const sr_write *w)
 {
     const cg_embed_idf *idf = sr_idf(s);
     float *v = malloc((size_t)s->dim * sizeof *v);
-    uint64_t *sorted = malloc((n_new + 1) * sizeof *sorted);
-    int rc = 0;
+    int rc = v ? 0 : CG_ENOMEM;
 
-    if (!v || !sorted) {
-        rc = CG_ENOMEM;
-        goto fail;
+    if (!rc && s->remote) rc = sr_remote_commit(s, w);
+    for (size_t i = 0; !rc && !s->remote && i < w->n_new; i++) {
+        cg_embed_bag(idf, w->terms + w->new_start[i], (int)(w->new_start[i + 1] - w->new_start[i]),
+                     w->new_meta[i], s->dim, v);
+        rc = cg_vindex_upsert(s->vi, w->new_ids[i], v);
     }
-    for (size_t i = 0; i < n_new && !rc; i++) {
-        cg_embed_bag(idf, terms + new_start[i], (int)(new_start[i + 1] - new_start[i]), new_meta[i],
-                     s->dim, v);
-        rc = cg_vindex_upsert(s->vi, new_ids[i], v);
-        sorted[i] = new_ids[i];
-    }
-    qsort(sorted, n_new, sizeof *sorted, cmp_u64);
-    for (size_t i = 0; i < n_old && !rc; i++)
-        if (!bsearch(&old_ids[i], sorted, n_new, sizeof *sorted, cmp_u64))
-            rc = cg_vindex_remove(s->vi, old_ids[i]);
-fail:
+    int rrc = remove_gone(s, w);
+    if (!rc) rc = rrc;
     if (rc) {
-        snprintf(s->vec_problem, sizeof s->vec_problem, "vector index update failed: %s",
-                 cg_err_str(rc));
+        if (rc != CG_EEMBED && rc != CG_ETIMEOUT)
+            snprintf(s->vec_problem, sizeof s->vec_problem, "vector index update failed: %s",
+                     cg_err_str(rc));
         cg_log_error("search", "vector index update failed", "error", cg_err_str(rc));
     }
     free(v);
-    free(sorted);
 }
 
-void sr_commit(cg_search *s, uint32_t project, const uint64_t *old_ids, size_t n_old,
-               const uint64_t *old_hashes, size_t n_oh, const uint64_t *new_ids,
-               const uint32_t *new_start, const uint64_t *new_meta, size_t n_new,
-               const cg_embed_term *terms)
+void sr_commit(cg_search *s, const sr_write *w)
 {
-    (void)project;
-    for (size_t i = 0; i < n_oh; i++)
-        atomic_fetch_sub_explicit(&s->df[old_hashes[i] & (LEX_IDF_BUCKETS - 1)], 1,
+    for (size_t i = 0; i < w->n_oh; i++)
+        atomic_fetch_sub_explicit(&s->df[w->old_hashes[i] & (LEX_IDF_BUCKETS - 1)], 1,
                                   memory_order_relaxed);
-    for (size_t i = 0; n_new && i < new_start[n_new]; i++)
-        atomic_fetch_add_explicit(&s->df[terms[i].hash & (LEX_IDF_BUCKETS - 1)], 1,
+    for (size_t i = 0; w->n_new && i < w->new_start[w->n_new]; i++)
+        atomic_fetch_add_explicit(&s->df[w->terms[i].hash & (LEX_IDF_BUCKETS - 1)], 1,
                                   memory_order_relaxed);
-    atomic_fetch_add(&s->docs, (int64_t)n_new - (int64_t)n_old);
-    if (s->vi) commit_vectors(s, old_ids, n_old, new_ids, new_start, new_meta, n_new, terms);
+    atomic_fetch_add(&s->docs, (int64_t)w->n_new - (int64_t)w->n_old);
+    if (s->vi) commit_vectors(s, w);
 }
 
 /* ---- vector rebuilds ---- */
@@ -297,7 +306,7 @@ void cg_search_hook_published(cg_graph *g, uint32_t project)
 {
     cg_search *s = cg_search_installed();
     (void)project;
-    if (!s || s->g != g) return;
+    if (!s || s->g != g || s->remote) return;
     cg_search_idf_refresh(s);
     const cg_embed_idf *t = sr_idf(s);
     if (s->vi && t && t->version != atomic_load(&s->vec_version)) sr_rebuild_request(s);
@@ -351,6 +360,8 @@ void cg_search_attach_pool(cg_search *s, cg_pool *pool)
     /* a missing/corrupt file or another model: rebuild; an older state: replay */
     if (st.needs_rebuild || strcmp(st.model, s->emb->model) != 0) {
         sr_rebuild_request(s);
+    } else if (st.saved_seq != cg_store_sequence(s->store) && s->remote) {
+        sr_rebuild_request(s); /* from the stored provider vectors */
     } else if (st.saved_seq != cg_store_sequence(s->store)) {
         memset(&s->replay_job, 0, sizeof s->replay_job);
         s->replay_job.run = replay_run;
@@ -368,6 +379,7 @@ int cg_search_create(cg_search **out, cg_graph *g, const cg_config_vector *vc, s
     cg_search *s = calloc(1, sizeof *s);
 
     *out = NULL;
+    if (err && errlen) err[0] = '\0';
     if (!s) return CG_ENOMEM;
     s->g = g;
     s->store = cg_graph_store(g);
@@ -375,17 +387,25 @@ int cg_search_create(cg_search **out, cg_graph *g, const cg_config_vector *vc, s
     s->dim = vc && vc->dimension > 0 ? vc->dimension : CG_EMBED_DIM_DEFAULT;
     pthread_mutex_init(&s->idf_mu, NULL);
     s->df = calloc(LEX_IDF_BUCKETS, sizeof *s->df);
-    rc = s->df ? cg_embed_builtin_create(&s->emb, s->dim, NULL) : CG_ENOMEM;
-    if (!rc) snprintf(s->emb->model, sizeof s->emb->model, "%s/%d", CG_EMBED_BUILTIN_MODEL, s->dim);
+    s->batch = vc && vc->embedding_batch_size > 0 ? vc->embedding_batch_size : 32;
+    if (!s->df)
+        rc = CG_ENOMEM;
+    else if (vc)
+        rc = cg_embed_provider_create(&s->emb, vc, err, errlen);
+    else
+        rc = cg_embed_builtin_create(&s->emb, s->dim, NULL);
+    s->remote = !rc && cg_embed_provider_kind_of(s->emb) != CG_EMBED_PROV_BUILTIN;
+    if (!rc && !s->remote)
+        snprintf(s->emb->model, sizeof s->emb->model, "%s/%d", CG_EMBED_BUILTIN_MODEL, s->dim);
     if (!rc) rc = bags_foreach(s, count_bag, s, gone, &n_gone);
     if (rc) {
-        if (err && errlen)
+        if (err && errlen && (rc != CG_ECONFIG || !err[0]))
             snprintf(err, errlen, "search: cannot load the lexical index: %s", cg_err_str(rc));
         cg_search_destroy(s);
         return rc;
     }
     if (n_gone) gc_projects(s, gone, n_gone);
-    idf_build(s);
+    if (!s->remote) idf_build(s); /* (a provider ignores IDF tables) */
     if (vi) {
         cg_vindex_source src = {.scan = vsrc_scan, .ctx = s};
         cg_vindex_source_set(vi, &src);
@@ -410,6 +430,19 @@ void cg_search_destroy(cg_search *s)
     free(s);
 }
 
+/* The semantic reason when an HTTP provider embeds; sets degraded when its last call failed. */
+static void caps_remote(cg_search *s, cg_search_caps *o, char *why, size_t cap)
+{
+    cg_embed_provider_stats ps;
+    if (cg_embed_provider_stats_get(s->emb, &ps) == 0 && !ps.last_ok) {
+        o->degraded = 1;
+        snprintf(why, cap,
+                 "; degraded: the embedding provider failed (%s): entities written "
+                 "since have no vectors",
+                 ps.last_error);
+    }
+}
+
 void cg_search_capabilities(cg_search *s, cg_search_caps *o)
 {
     memset(o, 0, sizeof *o);
@@ -423,17 +456,21 @@ void cg_search_capabilities(cg_search *s, cg_search_caps *o)
     snprintf(o->reason[CG_SEARCH_SYMBOL], sizeof o->reason[0],
              "the name index: exact, prefix and fuzzy");
     o->available[CG_SEARCH_SEMANTIC] = o->available[CG_SEARCH_HYBRID] = 1;
+    char why[CG_SEARCH_MODE_COUNT * 160] = "";
+    if (s->remote) caps_remote(s, o, why, sizeof why);
+    if (s->vec_problem[0]) o->degraded = 1;
     if (!s->vi) {
         snprintf(o->reason[CG_SEARCH_SEMANTIC], sizeof o->reason[0],
-                 "no vector index: exact cosine scan over the stored term bags (%s)",
-                 s->emb->model);
+                 "no vector index: exact cosine scan over the stored %s (%s)%s",
+                 s->remote ? "provider vectors" : "term bags", s->emb->model, why);
     } else {
         cg_vindex_stats st;
         cg_vindex_stats_get(s->vi, &st);
         o->vectors = (uint64_t)CG_MAX(st.total, 0);
         snprintf(o->reason[CG_SEARCH_SEMANTIC], sizeof o->reason[0],
-                 "%s index, %lld vectors, model %s%s%s", cg_vindex_type_name(st.index_type),
-                 (long long)st.total, s->emb->model, s->vec_problem[0] ? "; " : "", s->vec_problem);
+                 "%s index, %lld vectors, model %s%s%s%s", cg_vindex_type_name(st.index_type),
+                 (long long)st.total, s->emb->model, s->vec_problem[0] ? "; " : "", s->vec_problem,
+                 why);
     }
     snprintf(o->reason[CG_SEARCH_HYBRID], sizeof o->reason[0],
              "reciprocal-rank fusion of lexical, semantic and symbol results");

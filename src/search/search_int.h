@@ -19,6 +19,7 @@
 #define LEX_REC_VERSION 1
 #define LEX_TAG_BAG 0x01  /* lex_docs: 01 P id → term bag */
 #define LEX_TAG_FILE 0x02 /* lex_docs: 02 P uid → per-file corpus stats */
+#define LEX_TAG_VEC 0x03  /* lex_docs: 03 P id → stored vector (HTTP provider embedders only) */
 
 /* IDF table: df counts by term-hash bucket (approximate: buckets are shared). */
 #define LEX_IDF_BITS 20
@@ -49,6 +50,7 @@ typedef struct lex_term {
 void lex_k_posting(gr_key *k, uint32_t p, const char *t, size_t n, uint64_t id);
 void lex_k_bag(gr_key *k, uint32_t p, uint64_t id);
 void lex_k_file(gr_key *k, uint32_t p, uint64_t uid);
+void lex_k_vec(gr_key *k, uint32_t p, uint64_t id);
 int lex_bag_dec(const void *v, size_t n, lex_bag *b);
 /* Next term of a decoded bag: 1, or 0 at the end (or on a malformed record). */
 int lex_bag_next(lex_bag *b, lex_term *t);
@@ -72,16 +74,38 @@ struct cg_search {
     uint64_t idf_version;
     _Atomic uint64_t vec_version; /* IDF version of the last rebuild queued */
     cg_job replay_job;            /* start-up replay of a saved index older than the store */
+    int remote;                   /* the embedder is an HTTP provider (vectors are stored) */
+    int batch;                    /* inputs per provider call ([vector] embedding_batch_size) */
     char vec_problem[160];        /* why vectors are unavailable ("" = fine) */
 };
+
+/* A committed file write, as the hooks saw it (lex.c). */
+typedef struct sr_write {
+    uint32_t project;
+    const uint64_t *old_ids; /* entities the write removed or replaced */
+    size_t n_old;
+    const uint64_t *old_hashes; /* their bags' term hashes (df decrements) */
+    size_t n_oh;
+    const uint64_t *new_ids;   /* entities written */
+    const uint32_t *new_start; /* terms[new_start[i] .. new_start[i + 1]) are i's bag */
+    const uint64_t *new_meta;  /* cg_embed_meta_hash of each */
+    const cg_embed_input *in;  /* each entity's text (valid until the commit hook returns) */
+    size_t n_new;
+    const cg_embed_term *terms;
+} sr_write;
 
 /* The installed search (hooks), or NULL. */
 cg_search *cg_search_installed(void);
 /* Apply a committed file write: df counts, vectors. */
-void sr_commit(cg_search *s, uint32_t project, const uint64_t *old_ids, size_t n_old,
-               const uint64_t *old_hashes, size_t n_oh, const uint64_t *new_ids,
-               const uint32_t *new_start, const uint64_t *new_meta, size_t n_new,
-               const cg_embed_term *terms);
+void sr_commit(cg_search *s, const sr_write *w);
+/* HTTP-provider embedders (remote.c): vectors of a committed write embedded from the
+ * entities' text, stored (03 keys) and upserted; every stored vector of the existing
+ * projects for rebuilds; one entity's stored vector. */
+int sr_remote_commit(cg_search *s, const sr_write *w);
+int sr_remote_foreach(cg_search *s, int (*emit)(void *ctx, uint64_t id, const float *v), void *ctx);
+int sr_remote_entity_vector(cg_search *s, uint64_t id, float *v);
+/* Is the project active? (the scans skip deleted projects' keys) */
+int sr_project_live(cg_search *s, uint32_t project);
 /* The current IDF table (may be NULL). */
 const cg_embed_idf *sr_idf(cg_search *s);
 /* Queue a vector rebuild on the pool (once at a time). */

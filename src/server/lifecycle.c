@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,12 +115,37 @@ static void server_drain(cg_server *s)
                     tmp);
 }
 
+/* Our threads block TERM/INT/HUP (cg_server_create), but threads a library started before
+ * main() (OpenBLAS's pool) do not: a signal the kernel hands to one of them runs this
+ * handler instead of the default action (exit without drain), and the signal loop picks
+ * it up within one poll. */
+static _Atomic unsigned stray_signals;
+
+static void on_stray_signal(int sig)
+{
+    atomic_fetch_or(&stray_signals, 1u << sig);
+}
+
+/* A signal that reached a foreign thread since the last poll (TERM/INT first), or -1. */
+static int stray_take(void)
+{
+    unsigned m = atomic_exchange(&stray_signals, 0);
+    if (m & ((1u << SIGTERM) | (1u << SIGINT))) return SIGTERM;
+    return m & (1u << SIGHUP) ? SIGHUP : -1;
+}
+
 static int signals_block(sigset_t *set)
 {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stray_signal;
+    sa.sa_flags = SA_RESTART;
     sigemptyset(set);
     sigaddset(set, SIGTERM);
     sigaddset(set, SIGINT);
     sigaddset(set, SIGHUP);
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sigismember(set, sig) == 1) sigaction(sig, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     return pthread_sigmask(SIG_BLOCK, set, NULL);
 }
@@ -150,6 +176,7 @@ int cg_server_run(cg_server *s)
     for (;;) {
         struct timespec ts = {0, LIFECYCLE_SIGNAL_POLL_MS * 1000000L};
         int sig = sigtimedwait(&set, NULL, &ts);
+        if (sig < 0) sig = stray_take();
         cg_sec_tick(s->sec, cg_time_mono_ns()); /* memory-pressure sampling */
         if (sig == SIGHUP) {
             cg_notify_reloading();

@@ -288,6 +288,16 @@ static int bk_ids(const char *edir, uint32_t *ids, int cap)
     return n;
 }
 
+/* The newest backup id of the engine directory, 0 when none. */
+static uint32_t bk_newest(const char *edir)
+{
+    uint32_t *ids = malloc(CG_BACKUP_LIST_MAX * sizeof *ids), id = 0;
+    int n = ids ? bk_ids(edir, ids, CG_BACKUP_LIST_MAX) : 0;
+    if (n > 0) id = ids[n - 1];
+    free(ids);
+    return id;
+}
+
 /* ---- sidecar/<id>/MANIFEST ---- */
 
 typedef struct bk_sidecar {
@@ -480,13 +490,13 @@ int cg_store_backup_list(const char *dir, cg_backup_info *out, int cap, char *er
     char edir[CG_ADMIN_PATH_MAX + 1];
     uint32_t *ids = malloc(CG_BACKUP_LIST_MAX * sizeof *ids);
     bk_set seen = {0};
-    int n, rc = 0;
+    int n, k = 0, rc = 0;
 
     if (!ids) return bk_fail(err, errlen, CG_ENOMEM, "out of memory listing backups");
     snprintf(edir, sizeof edir, "%s/%s", dir, BK_ENGINE);
     n = bk_ids(edir, ids, CG_BACKUP_LIST_MAX);
     if (n < 0) rc = bk_errno(err, errlen, n, "cannot list backups in", edir);
-    for (int i = 0; i < n && !rc; i++) {
+    for (int i = 0; i < n && !rc && out; i++) {
         bk_meta m;
         cg_backup_info info;
         rc = bk_meta_read(edir, ids[i], &m, err, errlen);
@@ -496,11 +506,28 @@ int cg_store_backup_list(const char *dir, cg_backup_info *out, int cap, char *er
         }
         if (!rc) rc = bk_info_from(&m, &seen, dir, &info);
         bk_meta_release(&m);
-        if (!rc && out && i < cap) out[i] = info;
+        if (!rc && k < cap) out[k++] = info;
     }
     bk_set_release(&seen);
     free(ids);
-    return rc ? rc : n;
+    return rc ? rc : out ? k : n;
+}
+
+int cg_store_backup_newest(const char *dir, cg_backup_info *out, char *err, size_t errlen)
+{
+    char edir[CG_ADMIN_PATH_MAX + 1];
+    bk_set seen = {0};
+    bk_meta m;
+
+    snprintf(edir, sizeof edir, "%s/%s", dir, BK_ENGINE);
+    uint32_t id = bk_newest(edir);
+    if (!id) return 0;
+    int rc = bk_meta_read(edir, id, &m, err, errlen);
+    if (rc) return rc == CG_ENOTFOUND ? 0 : rc; /* purged meanwhile: as good as none */
+    rc = bk_info_from(&m, &seen, dir, out);     /* new_bytes: the sidecar's figure */
+    bk_meta_release(&m);
+    bk_set_release(&seen);
+    return rc ? rc : 1;
 }
 
 /* ---- verification ---- */
@@ -586,16 +613,6 @@ static int bk_verify_locked(bk_engine *e, const char *dir, uint32_t id, const bk
         snprintf(chk->message, sizeof chk->message, "ok");
     }
     return rc;
-}
-
-/* The newest backup id of the engine directory, 0 when none. */
-static uint32_t bk_newest(const char *edir)
-{
-    uint32_t *ids = malloc(CG_BACKUP_LIST_MAX * sizeof *ids), id = 0;
-    int n = ids ? bk_ids(edir, ids, CG_BACKUP_LIST_MAX) : 0;
-    if (n > 0) id = ids[n - 1];
-    free(ids);
-    return id;
 }
 
 int cg_store_backup_verify(const char *dir, uint32_t id, cg_backup_check *chk, char *err,

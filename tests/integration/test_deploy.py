@@ -16,12 +16,16 @@ Proves:
   * systemd Type=notify works end to end: with $NOTIFY_SOCKET the server sends READY=1
     only once /ready answers 200, RELOADING=1 + READY=1 around SIGHUP and STOPPING=1 at
     SIGTERM, each from its own PID;
+  * the image's ENTRYPOINT + CMD with its baked config (host 0.0.0.0; tested on loopback)
+    start the server given keys and exit 78 without them, and its HEALTHCHECK command
+    passes while the server answers and fails once it is gone;
   * the container and Kubernetes configs fail closed: without keys --check-config rejects
     them (exit 78), with keys they pass;
   * docs/operations.md lists every CG error code of include/codegraph/base.h, and
     alerts.yml has every alert the operations manual defines.
 """
 
+import importlib.util
 import json
 import os
 import re
@@ -176,6 +180,23 @@ class ArtifactsTest(unittest.TestCase):
         self.assertEqual(float(values["codegraph_host_cpus"]), os.sysconf("SC_NPROCESSORS_ONLN"))
         self.assertGreaterEqual(float(values["codegraph_host_load5"]), 0.0)
 
+    def test_vector_gauges_match_the_vector_stats(self):
+        def gauges():
+            text = self.call("GET", "/metrics").body.decode()
+            return {k: float(v) for k, v in
+                    re.findall(r"^codegraph_vector_index_(\w+) (\S+)$", text, re.M)}
+        for _ in range(50):   # a background rebuild may move the figures between two reads
+            before = gauges()
+            st = self.call("GET", "/api/v1/admin/vector/stats").json()
+            if gauges() == before and not st["rebuilding"]:
+                break
+            time.sleep(0.1)
+        self.assertGreater(before["vectors"], 0)   # the indexed functions were embedded
+        self.assertEqual(before["vectors"], st["vectors"])
+        self.assertEqual(before["delta_vectors"], st["delta_vectors"])
+        self.assertEqual(before["file_bytes"], st["file_bytes"])
+        self.assertEqual(before["needs_rebuild"], 1.0 if st["needs_rebuild"] else 0.0)
+
     def test_operations_doc_lists_every_error_code(self):
         codes = re.findall(r"/\*\*< (CG0\d\d) ", read("include/codegraph/base.h"))
         self.assertGreaterEqual(len(codes), 20)
@@ -185,7 +206,12 @@ class ArtifactsTest(unittest.TestCase):
         self.assertEqual(documented - set(codes), set(), "documented codes that do not exist")
 
     def test_container_and_kubernetes_configs_fail_closed(self):
-        for path in ("deploy/docker/codegraph.toml",):
+        cm = read("deploy/kubernetes/configmap.yaml")
+        block = cm.split("config.toml: |\n", 1)[1]   # the literal block, 4-space indented
+        k8s = os.path.join(self.tmp, "k8s.toml")
+        with open(k8s, "w") as f:
+            f.write("\n".join(ln[4:] for ln in block.split("\n")))
+        for path in ("deploy/docker/codegraph.toml", k8s):
             rc, _, err = run_cli(["--check-config", os.path.join(REPO, path)])
             self.assertEqual(rc, 78, err)
             self.assertIn("key", err)
@@ -193,6 +219,55 @@ class ArtifactsTest(unittest.TestCase):
                                    env={"CODEGRAPH_API_KEY": "k1",
                                         "CODEGRAPH_ADMIN_API_KEY": "k2"})
             self.assertEqual(rc, 0, err)
+
+
+def dockerfile_final_stage():
+    """{KEYWORD: args} of the Dockerfile's last stage (deploy/check/dockerfile.py parses)."""
+    spec = importlib.util.spec_from_file_location(
+        "dockerfile_check", os.path.join(REPO, "deploy", "check", "dockerfile.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    stages = mod.stages(mod.instructions(read("Dockerfile")))
+    return {k: a for k, a in stages[-1]["ins"]}
+
+
+class DockerfileCommandsTest(unittest.TestCase):
+    """The image's ENTRYPOINT + CMD, baked config and HEALTHCHECK, run outside a container."""
+
+    def test_entrypoint_config_and_healthcheck(self):
+        final = dockerfile_final_stage()
+        entry = json.loads(final["ENTRYPOINT"])
+        cmd = json.loads(final["CMD"])
+        health = json.loads(re.search(r"\bCMD\s+(\[.*\])", final["HEALTHCHECK"]).group(1))
+        tmp = tempfile.mkdtemp(prefix="cg-image-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        # The baked config with the image's directories moved under tmp and port 0.
+        conf = read("deploy/docker/codegraph.toml").replace("/app/", tmp + "/")
+        conf = re.sub(r"^port = 8000$", "port = 0", conf, flags=re.M)
+        os.makedirs(os.path.join(tmp, "projects"))
+        conf_path = os.path.join(tmp, "config.toml")
+        with open(conf_path, "w") as f:
+            f.write(conf)
+        api = os.path.join(os.path.dirname(BIN), "codegraph-api")
+        self.assertEqual(entry, ["/usr/local/bin/codegraph-api"])
+        argv = [api] + [conf_path if a == "/app/config/config.toml" else a for a in cmd]
+        # fail closed: no keys, no server (exit 78 names the missing key)
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=30,
+                           env={"PATH": os.environ["PATH"]})
+        self.assertEqual(p.returncode, 78, p.stderr)
+        self.assertIn("key", p.stderr)
+        self.assertRegex(conf, r'(?m)^host = "0.0.0.0"$')   # what the image listens on ...
+        srv = Server(start=False, env={"CODEGRAPH_API_KEY": "u", "CODEGRAPH_ADMIN_API_KEY": "a",
+                                       "CODEGRAPH_HOST": "127.0.0.1"})   # ... tests: loopback
+        self.addCleanup(srv.stop)
+        srv.cmd = argv
+        srv.start()
+        probe = [BIN if a == "/usr/local/bin/codegraph" else a for a in health]
+        probe = [a.replace(":8000/", ":%d/" % srv.port) for a in probe]
+        self.assertEqual(subprocess.run(probe, capture_output=True, timeout=30).returncode, 0)
+        self.assertEqual(srv.stop(), 0)
+        # and the probe fails once nothing answers
+        self.assertNotEqual(subprocess.run(probe, capture_output=True, timeout=30).returncode, 0)
 
 
 SECCOMP_PROFILE = os.path.join(REPO, "deploy", "docker", "seccomp-iouring.json")

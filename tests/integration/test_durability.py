@@ -55,17 +55,28 @@ class Driver:
         self.seq = 0
         self.names = 0        # project names handed out (an unanswered create uses one up)
         self.srv = None
+        self.c = None         # keep-alive connection to the current server process
 
     # -- transport
+
+    def reconnect(self):
+        """Forget the keep-alive connection (a new server process was started)."""
+        if self.c:
+            self.c.close()
+        self.c = None
 
     def call(self, method, path, body=None):
         data = json.dumps(body).encode() if body is not None else None
         headers = {"Content-Type": "application/json"} if data is not None else None
         try:
-            with self.srv.conn(timeout=IO_TIMEOUT_S) as c:
-                r = c.request(method, path, headers=headers, body=data, timeout=IO_TIMEOUT_S)
+            if self.c is None:
+                self.c = self.srv.conn(timeout=IO_TIMEOUT_S)
+            r = self.c.request(method, path, headers=headers, body=data, timeout=IO_TIMEOUT_S)
         except (OSError, Closed) as e:
+            self.reconnect()
             raise Down(str(e))
+        if (r.header("connection") or "").lower() == "close":
+            self.reconnect()
         return r
 
     # -- repositories (files only grow)
@@ -203,6 +214,7 @@ class Durability(unittest.TestCase):
                     kill_during_startup(srv, rng)
                     kills += 1
                 srv.start()
+                d.reconnect()
                 if cycle:
                     d.verify(ctx)
                     verified += 1
@@ -218,10 +230,12 @@ class Durability(unittest.TestCase):
                 srv.proc.wait()
                 kills += 1
             srv.start()
+            d.reconnect()
             d.verify("seed %d final" % SEED)
             self.finish_jobs(d)
             d.verify("seed %d final, jobs finished" % SEED)
         finally:
+            d.reconnect()
             srv.stop()
             shutil.rmtree(root, ignore_errors=True)
         print("durability: seed %d, %d SIGKILLs, %d restarts verified, %d projects, "

@@ -13,7 +13,8 @@ structuredContent against the tool's outputSchema, so a schema mismatch is a fai
     that the capability is unavailable;
   * error cases: unknown tool → JSON-RPC -32602; unknown/missing/mistyped/out-of-range
     arguments, unknown project or entity, an ambiguous symbol, a forged cursor, a path with
-    "..", a directory outside allowed_roots → isError results with a sentence;
+    "..", a directory outside allowed_roots, source of an ignored file or of a path outside
+    the root → isError results with a sentence (and no file content);
   * paging: limit 2 + cursor walks a file's outline exactly once; a 400-function file comes
     back in pages of which none exceeds the 64 KiB answer bound (measured on the raw HTTP
     answer), together exactly the 400 functions;
@@ -81,7 +82,8 @@ def big_py():
 
 
 def write_repo(root):
-    files = {"app/main.py": MAIN_PY, "app/util.py": UTIL_PY, "app/big.py": big_py()}
+    files = {"app/main.py": MAIN_PY, "app/util.py": UTIL_PY, "app/big.py": big_py(),
+             "app/secret.log": "TOKEN=hunter2\n"}   # ignored by default (*.log)
     for rel, text in files.items():
         p = os.path.join(root, rel)
         os.makedirs(os.path.dirname(p), exist_ok=True)
@@ -205,6 +207,9 @@ class McpChecks:
         self.assertIn("Child.run", amb)
         self.assertIn("cursor", self.error_text(rep, "err_cursor"))
         self.assertIn("..", self.error_text(rep, "err_path"))
+        for label in ("err_ignored_file", "err_escape"):   # never served, whatever the path
+            self.assertNotIn("hunter2", self.error_text(rep, label))
+            self.assertIn("No indexed file", self.error_text(rep, label))
         self.assertIn("allowed_roots", self.error_text(rep, "err_index_outside"))
 
     def check_pages(self, rep):

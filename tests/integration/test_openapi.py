@@ -2,9 +2,10 @@
 
 Proves:
   * the document the server serves lists exactly the paths and methods of the route table
-    the server dispatches on — including endpoints moved by configuration (metrics.endpoint,
-    health.endpoint) and features switched off (mcp.enabled = false) — (`codegraph routes --json` dumps it; HEAD and OPTIONS are
-    implicit), and `codegraph openapi` prints the same document without a server;
+    the server dispatches on (`codegraph routes --json` dumps it; HEAD and OPTIONS are
+    implicit) — including endpoints moved by configuration (metrics.endpoint,
+    health.endpoint) and features switched off (mcp.enabled = false) — and
+    `codegraph openapi` prints the same document without a server;
   * every route method has a real annotation in src/api/openapi_spec.c (the failure lists
     the routes that lack one, and any stale or broken annotation);
   * the document is valid OpenAPI 3.1 under npm @seriousme/openapi-schema-validator, every

@@ -123,6 +123,8 @@ async function main() {
   await c("err_ambiguous", "get_code_snippet", { symbol: "run" });
   await c("err_cursor", "get_file_outline", { path: "app/main.py", cursor: "garbage" });
   await c("err_path", "get_file_outline", { path: "../etc/passwd" });
+  await c("err_ignored_file", "get_code_snippet", { path: "app/secret.log", line: 1 });
+  await c("err_escape", "get_code_snippet", { path: "/etc/passwd", line: 1 });
   await c("err_index_outside", "index_repository", { path: "/" });
   report.pages.outline = await pageAll(client, "get_file_outline", { path: "app/main.py", limit: 2 });
   report.pages.big = await pageAll(client, "get_file_outline", { path: "app/big.py", limit: 200 });

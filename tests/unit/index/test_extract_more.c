@@ -92,7 +92,7 @@ static const xref csharp_refs[] = {
     {"call", "shapes.Add", "Acme.Shapes.Program.Main", 65},
     {"call", "Circle", "Acme.Shapes.Program.Main", 65},
     {"call", "Helpers.Run<int>", "Acme.Shapes.Program.Main", 66},
-    {"call", "Print", "Acme.Shapes.Program.Main", 68},
+    {"call", "shapes[0]?.Print", "Acme.Shapes.Program.Main", 68},
 };
 
 static const xent csharp_scoped_ents[] = {
