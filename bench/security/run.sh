@@ -4,7 +4,9 @@
 # The peer is the same server unattacked, measured in the same run: wrk (1 thread, 8
 # connections, keep-alive) on GET /health and GET /api/v1/projects for DURATION seconds,
 # first alone, then while slowhttptest holds ATTACK_CONNS slow-header connections open
-# (server.timeout is 30 s, so they stay for the whole measurement). Prints p50/p99 of
+# (server.timeout is 30 s, so they stay for the whole measurement; max_connections is the
+# default 1000, so the attack fills the cap and healthy clients get in by evicting the
+# slowest unfinished requests). Prints p50/p99 of
 # both runs, the connections the attack really held (codegraph_connections_open), and the
 # ratio attacked/unattacked p99 (goal: <= 2x). Environment: CG_BIN (binary),
 # DURATION (s, default 8), ATTACK_CONNS (default 1000).
@@ -35,7 +37,7 @@ port = 0
 workers = 1
 timeout = "30s"
 keep_alive = "75s"
-max_connections = 4000
+max_connections = 1000
 [database]
 path = "$TMP/data/rocks.db"
 [logging]
@@ -90,14 +92,14 @@ held_after="$(open_conns)"
 
 printf '\nhealthy client (wrk -t1 -c8, %ss) vs %s slowloris connections' "$DURATION" "$ATTACK_CONNS"
 printf ' (open connections: %s at start, %s at end)\n' "$held" "$held_after"
-printf '%-20s %12s %12s %12s %12s %10s\n' endpoint "p50 alone" "p99 alone" "p50 attack" \
-    "p99 attack" "p99 ratio"
+printf '%-18s %11s %11s %11s %11s %9s %9s\n' endpoint "p50 alone" "p99 alone" "p50 attack" \
+    "p99 attack" "p50 ratio" "p99 ratio"
 for path in /health /api/v1/projects; do
     read -r b50 b99 brps <<< "${base[$path]}"
     read -r a50 a99 arps <<< "${attacked[$path]}"
-    ratio="$(awk -v a="$a99" -v b="$b99" \
-        'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }')"
-    printf '%-20s %10sms %10sms %10sms %10sms %10s   (req/s %s -> %s)\n' "$path" "$b50" "$b99" \
-        "$a50" "$a99" "$ratio" "$brps" "$arps"
+    r50="$(awk -v a="$a50" -v b="$b50" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')"
+    r99="$(awk -v a="$a99" -v b="$b99" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')"
+    printf '%-18s %9sms %9sms %9sms %9sms %9s %9s  (req/s %s -> %s)\n' "$path" "$b50" "$b99" \
+        "$a50" "$a99" "$r50" "$r99" "$brps" "$arps"
 done
-echo "goal: p99 ratio <= 2x"
+echo "goal: p99 ratio <= 2x (p99 on a shared, noisy box swings by 10x run to run: compare p50 too)"

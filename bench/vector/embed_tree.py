@@ -37,6 +37,10 @@ def main():
             print("indexed %s in %.0f s: %s" % (t, time.monotonic() - t0,
                                                json.dumps(p.get("stats", p))[:300]),
                   file=sys.stderr)
+        # fold the delta into a saved file (a 409 means a rebuild is already running)
+        st, body = srv.post("/api/v1/admin/vector/rebuild", {})
+        if st not in (202, 409):
+            raise RuntimeError("vector rebuild: %s %s" % (st, body))
         t0, last, same = time.monotonic(), None, 0
         while True:
             st, stats = srv.get("/api/v1/admin/vector/stats")

@@ -26,6 +26,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -236,10 +237,19 @@ def traced_syscalls(binary):
     if port:
         subprocess.run([binary, "healthcheck", "--url", "http://127.0.0.1:%d/health" % port],
                        capture_output=True)
-    p.terminate()
+    # SIGTERM to strace alone would detach it and leave the server running: signal the
+    # server (strace's only child), then wait for strace to see it exit.
+    kids = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True)
+    for pid in kids.stdout.split():
+        os.kill(int(pid), signal.SIGTERM)
     try:
         p.wait(timeout=20)
     except subprocess.TimeoutExpired:
+        for pid in kids.stdout.split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         p.kill()
         p.wait()
     names = set(re.findall(r"^\d+\s+([a-z_0-9]+)\(", open(trace).read(), re.M))

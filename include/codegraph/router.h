@@ -28,7 +28,12 @@ typedef struct cg_route {
     void (*handler)(struct cg_req *rq);
     cg_route_access access;
     const char *summary; /**< one line, for docs */
+    unsigned flags;      /**< CG_ROUTE_F_* */
 } cg_route;
+
+/** A POST that changes nothing (search, similarity, MCP's transport): it stays open in
+ *  maintenance mode and under memory pressure, like a GET. */
+#define CG_ROUTE_F_READS 1u
 
 typedef struct cg_route_match {
     int route;      /**< index in the table, or -1 */

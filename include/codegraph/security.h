@@ -136,7 +136,8 @@ typedef enum { CG_SEC_NONE = 0, CG_SEC_USER = 1, CG_SEC_ADMIN = 2 } cg_sec_class
 
 /** Per-request outcome kept with the connection while the request is answered. */
 typedef struct cg_sec_reqinfo {
-    uint64_t client;            /**< client identity: credential hash, else client IP hash */
+    /** client identity: credential hash, else client IP hash (0 on OPEN routes) */
+    uint64_t client;
     int cls;                    /**< cg_sec_class of a valid credential presented */
     char hdrs[CG_SEC_HDRS_MAX]; /**< extra "Name: v\r\n" lines for the answer (CORS) */
 } cg_sec_reqinfo;
@@ -201,7 +202,8 @@ uint64_t cg_sec_client_of(cg_sec *s, int reader, const cg_http_request *h,
 
 struct cg_req;
 /** The client identity the gate settled on for this request (for other limiters, e.g.
- *  MCP's rate_limit: cg_ratelimit_take(own_limiter, cg_req_client_id(rq), …)). */
+ *  MCP's rate_limit: cg_ratelimit_take(own_limiter, cg_req_client_id(rq), …)); 0 on OPEN
+ *  routes, which are never limited. */
 uint64_t cg_req_client_id(const struct cg_req *rq);
 
 #endif

@@ -11,8 +11,8 @@
  *   POST /api/v1/admin/pause-indexing | /resume-indexing      200
  *   GET  /api/v1/admin/stats                     database, index, caches, queues, backups
  *   GET  /api/v1/admin/queries                   in-flight requests, index and admin jobs
- * and the maintenance gate: cg_api_admin_gate_install wraps the handler of every route that
- * can write, so maintenance mode answers those 503 before the handler runs.
+ * and the maintenance gate: dispatch (src/server/respond.c) asks cg_api_admin_refuse_write
+ * before the handler of every non-admin route that can write (CG_ROUTE_F_READS exempts).
  *
  * Long operations answer 202 at once with a job id (poll GET /api/v1/admin/jobs/{id}); they
  * run on the admin service's own pool (src/admin/admin.c), never on a reactor.
@@ -480,47 +480,12 @@ void cg_api_admin_queries(cg_req *rq)
 
 /* ---- the maintenance gate ---- */
 
-/* POST routes that only read (search, similarity): open in maintenance mode, like MCP. */
-static int gate_writes(const cg_server *s, const cg_route *r, cg_http_method m)
+int cg_api_admin_refuse_write(cg_req *rq)
 {
-    static const char *const read_posts[] = {"/api/v1/similar", "/api/v1/search"};
-    if (m != CG_HTTP_POST && m != CG_HTTP_PUT && m != CG_HTTP_PATCH && m != CG_HTTP_DELETE)
-        return 0;
-    for (size_t i = 0; i < CG_ARRAY_LEN(read_posts); i++)
-        if (strcmp(r->tmpl, read_posts[i]) == 0) return 0;
-    return !(s->cfg.mcp.endpoint && strcmp(r->tmpl, s->cfg.mcp.endpoint) == 0);
-}
-
-static void admin_gate(cg_req *rq)
-{
-    cg_server *s = rq->srv;
-    int i = rq->match.route;
-    if (s->admin && cg_admin_maintenance(s->admin) &&
-        gate_writes(s, &s->routes[i], rq->http->method)) {
-        cg_req_error(rq, 503, CG_EOVERLOAD,
-                     "the server is in maintenance mode: writes are refused, reads work "
-                     "(POST /api/v1/admin/maintenance {\"enabled\":false} ends it)",
-                     ADMIN_RETRY_AFTER);
-        return;
-    }
-    /* The original handler: the static table's entry with the same template (wrapped routes
-     * keep their template; only GET routes have configurable paths). */
-    for (int k = 0; k < cg_api_routes_count; k++) {
-        const cg_route *r = &cg_api_routes[k];
-        if (r->tmpl == s->routes[i].tmpl && r->methods == s->routes[i].methods) {
-            r->handler(rq);
-            return;
-        }
-    }
-    cg_req_error(rq, 500, CG_EINTERNAL, "route table mismatch", NULL);
-}
-
-void cg_api_admin_gate_install(cg_route *t, int n)
-{
-    const unsigned writes =
-        CG_M(CG_HTTP_POST) | CG_M(CG_HTTP_PUT) | CG_M(CG_HTTP_PATCH) | CG_M(CG_HTTP_DELETE);
-    for (int i = 0; i < n; i++) {
-        if (t[i].access == CG_ROUTE_ADMIN || !(t[i].methods & writes)) continue;
-        t[i].handler = admin_gate;
-    }
+    if (!rq->srv->admin || !cg_admin_maintenance(rq->srv->admin)) return 0;
+    cg_req_error(rq, 503, CG_EOVERLOAD,
+                 "the server is in maintenance mode: writes are refused, reads work "
+                 "(POST /api/v1/admin/maintenance {\"enabled\":false} ends it)",
+                 ADMIN_RETRY_AFTER);
+    return 1;
 }

@@ -23,7 +23,30 @@
 #endif
 
 /* Features this build serves; later subsystems add "vector", "mcp". */
-static const char *const features[] = {"http", "metrics", "graph"};
+
+/* The features this server was started with: "http", "graph" always; the others when
+ * switched on in the config (and, for search and vector, when they opened). */
+static void put_features(cg_buf *b, const cg_server *s)
+{
+    const cg_config *c = &s->cfg;
+    const struct {
+        int on;
+        const char *name;
+    } f[] = {{1, "http"},
+             {c->metrics.enabled, "metrics"},
+             {1, "graph"},
+             {s->search != NULL, "search"},
+             {s->vindex != NULL, "vector"},
+             {c->mcp.enabled, "mcp"},
+             {c->security.api_key_required || c->security.jwt_enabled, "auth"}};
+    int n = 0;
+    for (size_t i = 0; i < CG_ARRAY_LEN(f); i++) {
+        if (!f[i].on) continue;
+        cg_buf_puts(b, n++ ? ",\"" : "\"");
+        cg_buf_puts(b, f[i].name);
+        cg_buf_putc(b, '"');
+    }
+}
 
 /* "3s", "4m5s", "2h7m": written without printf (this is the probe hot path). */
 static void put_uptime(cg_buf *b, double secs)
@@ -53,12 +76,7 @@ void cg_api_health(cg_req *rq)
     cg_buf_puts(b, "{\"status\":\"healthy\",\"version\":\"" CG_VERSION "\",\"uptime\":");
     put_uptime(b, cg_server_uptime_s(rq->srv));
     cg_buf_puts(b, ",\"features\":[");
-    for (size_t i = 0; i < CG_ARRAY_LEN(features); i++) {
-        if (i) cg_buf_putc(b, ',');
-        cg_buf_putc(b, '"');
-        cg_buf_puts(b, features[i]);
-        cg_buf_putc(b, '"');
-    }
+    put_features(b, rq->srv);
     cg_buf_puts(b, "]}");
     cg_req_json(rq, 200);
 }

@@ -23,7 +23,8 @@
  * Answers: a request → 200 with the JSON-RPC response; a notification or a client
  * response → 202 without a body; a message that is not valid JSON-RPC → 400 with a
  * JSON-RPC error (null id). index_repository starts jobs in the server's job table (same
- * rules as POST /api/v1/projects: one job per project, CG_SERVER_JOBS_MAX at once).
+ * rules as POST /api/v1/projects: one job per project, CG_SERVER_JOBS_MAX at once, none in
+ * maintenance mode; the read-only tools keep working then).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -32,6 +33,7 @@
 #include <strings.h>
 
 #include "api.h"
+#include "codegraph/admin.h"
 #include "codegraph/base.h"
 #include "codegraph/mcp.h"
 #include "codegraph/security.h"
@@ -245,6 +247,12 @@ static int host_index_start(void *ud, const char *real, const char *name, uint32
     cg_server *s = ud;
     cg_index_job *j = NULL;
     int made = 0, rc = 0;
+    if (s->admin && cg_admin_maintenance(s->admin)) { /* writes are refused, as for REST */
+        snprintf(msg, cap,
+                 "The server is in maintenance mode and starts no index jobs; retry "
+                 "later (the read-only tools work).");
+        return CG_EOVERLOAD;
+    }
     pthread_mutex_lock(&s->jobs_mu);
     jobs_reap_locked(s);
     if (s->n_jobs >= CG_SERVER_JOBS_MAX) {

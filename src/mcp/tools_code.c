@@ -24,6 +24,7 @@
 #define SNIPPET_CONTEXT_DEFAULT 3 /* lines around an entity when context_lines is absent */
 #define SNIPPET_RESERVE 4096      /* budget kept for the members around "code" */
 #define READ_CHUNK 65536
+#define DEF_IMPORTS_MAX 256 /* imports of the use-site file go_to_definition looks at */
 
 /* Read the file `rel` of project pr into out (bounded by max_file_size). */
 static int source_read(cg_mcp_call *c, const cg_graph_project *pr, const char *rel, cg_buf *out)
@@ -202,20 +203,50 @@ const cg_mcp_tool cg_mcp_tool_snippet = {
     1,
     snippet_run};
 
-/* Indexes of the definitions matching the call's symbol/kind into idx (the ones in
- * from_path first); returns how many. */
-static int definitions_filter(cg_mcp_call *c, const cg_graph_result *r, int kind, int *idx)
+/* What the file `from` imports (its file node's imports edges): target ids and their file
+ * uids, into imp (up to cap). Returns how many. */
+static int imports_of(cg_mcp_call *c, cg_graph_view *v, const char *from, uint64_t *imp, int cap)
 {
-    const char *sym = cg_mcp_arg_str(c, "symbol"), *from = cg_mcp_arg_str(c, "from_path");
+    cg_graph_file_info fi;
+    cg_graph_result r;
     int n = 0;
-    for (int pass = 0; pass < 2; pass++) {
+    if (!from || cg_graph_file_get(c->h->graph, cg_graph_view_project(v), from, &fi) != 0) return 0;
+    cg_graph_traverse t = {
+        .id = CG_GRAPH_FILE_NODE(fi.uid), .depth = 1, .edges = CG_EDGE_BIT(CG_EDGE_IMPORTS)};
+    t.page.limit = (uint32_t)cap;
+    cg_graph_result_init(&r);
+    if (cg_graph_callees(v, &t, &r) == 0)
+        for (int i = 0; i < r.n && n < cap; i++) imp[n++] = r.hits[i].entity.id;
+    cg_graph_result_release(&r);
+    return n;
+}
+
+/* Rank of a definition for a use in `from`: 0 in that file, 1 imported by it (the entity
+ * or its module), 2 elsewhere. */
+static int definition_rank(const cg_graph_entity *e, const char *from, const uint64_t *imp,
+                           int n_imp)
+{
+    if (from && e->path && strcmp(e->path, from) == 0) return 0;
+    for (int i = 0; i < n_imp; i++)
+        if (imp[i] == e->id || CG_GRAPH_ID_FILE(imp[i]) == CG_GRAPH_ID_FILE(e->id)) return 1;
+    return 2;
+}
+
+/* Indexes of the definitions matching the call's symbol/kind into idx, ranked for from_path
+ * (stable within a rank: the graph's order); returns how many. */
+static int definitions_filter(cg_mcp_call *c, cg_graph_view *v, const cg_graph_result *r, int kind,
+                              int *idx)
+{
+    uint64_t imp[DEF_IMPORTS_MAX];
+    const char *sym = cg_mcp_arg_str(c, "symbol"), *from = cg_mcp_arg_str(c, "from_path");
+    int n = 0, n_imp = imports_of(c, v, from, imp, DEF_IMPORTS_MAX);
+    for (int rank = 0; rank < 3; rank++) {
         for (int i = 0; i < r->n; i++) {
             const cg_graph_entity *e = &r->hits[i].entity;
-            int here = from && e->path && strcmp(e->path, from) == 0;
-            if ((!from || (pass == 0) == here) && cg_mcp_symbol_matches(e, sym, kind, NULL))
+            if (definition_rank(e, from, imp, n_imp) == rank &&
+                cg_mcp_symbol_matches(e, sym, kind, NULL))
                 idx[n++] = i;
         }
-        if (!from) break;
     }
     return n;
 }
@@ -260,7 +291,7 @@ static int definition_run(cg_mcp_call *c)
     if (!rc && (!*q.q || (rc = cg_graph_symbols(v, &q, &r)) != 0))
         rc = cg_mcp_fail(c, "\"symbol\" must be a name such as parse or Parser.parse.");
     if (!rc) {
-        int n = definitions_filter(c, &r, kind, idx);
+        int n = definitions_filter(c, v, &r, kind, idx);
         cg_buf_puts(c->sc, "\"project\":");
         cg_buf_put_json_str(c->sc, pr.name, strlen(pr.name));
         cg_mcp_str_field(c->sc, "symbol", sym);
@@ -275,8 +306,9 @@ const cg_mcp_tool cg_mcp_tool_definition = {
     "go_to_definition",
     "Go to definition",
     "Where a name is defined: every definition whose name (or qualified-name suffix, e.g. "
-    "Parser.parse) matches exactly, those in from_path (the file where the name is used) "
-    "first. Follow with get_code_snippet on an item's id.",
+    "Parser.parse) matches exactly; with from_path (the file where the name is used) its own "
+    "definitions come first, then those in modules it imports. Follow with get_code_snippet "
+    "on an item's id.",
     IN_OBJECT(IN_PROJECT ",\"symbol\":{\"type\":\"string\",\"minLength\":1,\"description\":\"The "
                          "name as written at the use site\"},\"kind\":{\"type\":\"string\"},"
                          "\"from_path\":{\"type\":\"string\",\"description\":\"File of the use "

@@ -287,7 +287,7 @@ static int pend_new(lex_pending *pd, uint64_t id, int kind, int lang, const cg_e
         pd->terms = t;
         pd->cap_terms = nc;
     }
-    memcpy(pd->terms + pd->n_terms, bag->terms, (size_t)bag->n * sizeof *bag->terms);
+    if (bag->n) memcpy(pd->terms + pd->n_terms, bag->terms, (size_t)bag->n * sizeof *bag->terms);
     pd->new_start[pd->n_new] = (uint32_t)pd->n_terms;
     pd->n_terms += (size_t)bag->n;
     pd->new_start[pd->n_new + 1] = (uint32_t)pd->n_terms;

@@ -13,9 +13,12 @@
  *   by more than LEX_IDF_DRIFT since the current one, or on cg_search_idf_refresh; old
  *   tables stay allocated (LEX_IDF_TABLES_KEEP) so an embed call never reads freed memory.
  * - Vectors of new bags are embedded with the current table and upserted after their batch
- *   commits; ids a write removed are removed. When the table changes, vectors embedded with
- *   older tables are stale: vec_version != table version, and a rebuild (pool job, one at a
- *   time) re-embeds every stored bag from a snapshot and swaps the index.
+ *   commits; ids a write removed are removed. When the table changes (a publish), vectors
+ *   embedded with older tables are stale: a replay (pool job, one at a time) re-embeds every
+ *   stored bag and upserts those that differ. The same replay runs at start when the saved
+ *   index is missing, of another model, or older than the store. A FAISS rebuild (VEC's pool
+ *   job, using cg_search_foreach_vector as its source) is asked for only when the in-memory
+ *   delta grew past LEX_REBUILD_DELTA_MIN and the pool has two threads or more.
  */
 #include <math.h>
 #include <stddef.h>
@@ -234,7 +237,7 @@ static int remove_gone(cg_search *s, const sr_write *w)
     uint64_t *sorted = malloc((w->n_new + 1) * sizeof *sorted);
     int rc = 0;
     if (!sorted) return CG_ENOMEM;
-    memcpy(sorted, w->new_ids, w->n_new * sizeof *sorted);
+    if (w->n_new) memcpy(sorted, w->new_ids, w->n_new * sizeof *sorted);
     qsort(sorted, w->n_new, sizeof *sorted, cmp_u64);
     for (size_t i = 0; i < w->n_old && !rc; i++)
         if (!bsearch(&w->old_ids[i], sorted, w->n_new, sizeof *sorted, cmp_u64))
@@ -289,30 +292,27 @@ static int vsrc_scan(void *ctx, int (*emit)(void *ectx, uint64_t id, const float
 }
 
 /* Queue a rebuild through the vector index's own pool job (it uses the source registered
- * at create). The IDF version at queue time is recorded: the scan reads that table or a
- * newer one, and a newer one is rebuilt again at the next publish. */
+ * at create, so it embeds with the IDF table current when it scans). */
 void sr_rebuild_request(cg_search *s)
 {
-    const cg_embed_idf *t = sr_idf(s);
     if (!s->vi || !s->pool) return;
     int rc = cg_vindex_rebuild_submit(s->vi, s->pool);
-    if (rc == 0)
-        atomic_store(&s->vec_version, t ? t->version : 0);
-    else if (rc != CG_ECONFLICT)
+    if (rc != 0 && rc != CG_ECONFLICT)
         cg_log_warn("search", "vector rebuild not queued", "error", cg_err_str(rc));
 }
+
+static void replay_request(cg_search *s);
 
 void cg_search_hook_published(cg_graph *g, uint32_t project)
 {
     cg_search *s = cg_search_installed();
     (void)project;
-    if (!s || s->g != g || s->remote) return;
-    cg_search_idf_refresh(s);
-    const cg_embed_idf *t = sr_idf(s);
-    if (s->vi && t && t->version != atomic_load(&s->vec_version)) sr_rebuild_request(s);
+    if (!s || s->g != g || s->remote || !s->vi) return;
+    /* a new IDF table makes older vectors stale: re-embed them (cheap), no rebuild here */
+    if (cg_search_idf_refresh(s)) replay_request(s);
 }
 
-/* ---- start-up replay ---- */
+/* ---- replay: keep the index equal to the stored entities without rebuilding ---- */
 
 typedef struct replay_ctx {
     cg_search *s;
@@ -332,22 +332,58 @@ static int replay_one(void *ctx, uint64_t id, const float *v)
     return cg_vindex_upsert(c->s->vi, id, v);
 }
 
-/* The saved index reflects an older state: bring it up to date by re-embedding every bag
- * and upserting what differs (vectors of deleted entities may remain in the base; queries
- * check every hit against the published view). When much differs (the IDF table moved), a
- * full rebuild is cheaper to search than a large delta. */
+/* Rebuilds (a FAISS build holds a pool thread for as long as it takes) only when the
+ * brute-force delta grew large, and never on a one-thread pool, where it would hold up every
+ * index job: there POST /api/v1/admin/vector/rebuild builds the graph when the operator says. */
+static void maybe_rebuild(cg_search *s)
+{
+    cg_vindex_stats st;
+    cg_vindex_stats_get(s->vi, &st);
+    if (st.delta_count >= LEX_REBUILD_DELTA_MIN && st.delta_count * 2 > st.base_count &&
+        cg_pool_threads(s->pool) >= 2)
+        sr_rebuild_request(s);
+}
+
+/* Re-embed every stored bag (or read every stored provider vector) and upsert what differs
+ * from the index: after a start on an index older than the store (or missing, or of
+ * another model), and after the IDF table changed. Vectors of deleted entities may remain in
+ * a base; queries check every hit against the published view. */
 static void replay_run(cg_job *j)
 {
     cg_search *s = (cg_search *)((char *)j - offsetof(cg_search, replay_job));
     replay_ctx c = {.s = s, .got = malloc((size_t)s->dim * sizeof(float))};
     char msg[96];
+    atomic_store(&s->replay_again, 0);
     int rc = c.got ? cg_search_foreach_vector(s, replay_one, &c) : CG_ENOMEM;
     free(c.got);
     snprintf(msg, sizeof msg, "%lld of %lld", (long long)c.changed, (long long)c.seen);
     cg_log_info("search", "vector index replayed", "updated", msg, "result",
                 rc < 0 ? cg_err_str(rc) : "ok");
-    if (rc < 0 || (double)c.changed > LEX_REPLAY_REBUILD * (double)CG_MAX(c.seen, 1))
-        sr_rebuild_request(s);
+    if (rc >= 0) maybe_rebuild(s);
+}
+
+static void replay_done(cg_job *j)
+{
+    cg_search *s = (cg_search *)((char *)j - offsetof(cg_search, replay_job));
+    atomic_store(&s->replay_queued, 0);
+    if (atomic_exchange(&s->replay_again, 0)) replay_request(s);
+}
+
+/* Queue a replay (one at a time; a request while one is queued or running runs it again). */
+static void replay_request(cg_search *s)
+{
+    if (!s->vi || !s->pool) return;
+    if (atomic_exchange(&s->replay_queued, 1)) {
+        atomic_store(&s->replay_again, 1);
+        return;
+    }
+    memset(&s->replay_job, 0, sizeof s->replay_job);
+    s->replay_job.run = replay_run;
+    s->replay_job.done = replay_done;
+    if (cg_pool_submit(s->pool, &s->replay_job) != 0) {
+        atomic_store(&s->replay_queued, 0);
+        cg_log_warn("search", "pool full: vector replay postponed to the next publish");
+    }
 }
 
 void cg_search_attach_pool(cg_search *s, cg_pool *pool)
@@ -356,17 +392,10 @@ void cg_search_attach_pool(cg_search *s, cg_pool *pool)
     if (!s->vi) return;
     cg_vindex_stats st;
     cg_vindex_stats_get(s->vi, &st);
-    atomic_store(&s->vec_version, sr_idf(s) ? sr_idf(s)->version : 0);
-    /* a missing/corrupt file or another model: rebuild; an older state: replay */
-    if (st.needs_rebuild || strcmp(st.model, s->emb->model) != 0) {
-        sr_rebuild_request(s);
-    } else if (st.saved_seq != cg_store_sequence(s->store) && s->remote) {
-        sr_rebuild_request(s); /* from the stored provider vectors */
-    } else if (st.saved_seq != cg_store_sequence(s->store)) {
-        memset(&s->replay_job, 0, sizeof s->replay_job);
-        s->replay_job.run = replay_run;
-        if (cg_pool_submit(pool, &s->replay_job) != 0) sr_rebuild_request(s);
-    }
+    /* a missing/corrupt file, another model, or an older state: bring the index up to date */
+    if (st.needs_rebuild || strcmp(st.model, s->emb->model) != 0 ||
+        st.saved_seq != cg_store_sequence(s->store))
+        replay_request(s);
 }
 
 /* ---- create / destroy ---- */

@@ -29,8 +29,8 @@
 #define LEX_IDF_TABLES_KEEP 8         /* old tables kept alive for embed calls still reading them */
 #define LEX_COMMON_MIN_DOCS 1000      /* corpora this large skip their most common query terms */
 #define LEX_COMMON_FRACTION (1.0 / 3) /* … those in more than this fraction of the documents */
-#define LEX_REPLAY_EPS 1e-5f   /* a stored vector this close to the re-embedded one is kept */
-#define LEX_REPLAY_REBUILD 0.2 /* replay finding more than this fraction changed: rebuild */
+#define LEX_REPLAY_EPS 1e-5f        /* a stored vector this close to the re-embedded one is kept */
+#define LEX_REBUILD_DELTA_MIN 20000 /* delta vectors before a replay asks for a rebuild */
 
 /* A decoded term bag record (terms point into the value). */
 typedef struct lex_bag {
@@ -72,11 +72,12 @@ struct cg_search {
     cg_embed_idf *tables[LEX_IDF_TABLES_KEEP];
     int n_tables;
     uint64_t idf_version;
-    _Atomic uint64_t vec_version; /* IDF version of the last rebuild queued */
-    cg_job replay_job;            /* start-up replay of a saved index older than the store */
-    int remote;                   /* the embedder is an HTTP provider (vectors are stored) */
-    int batch;                    /* inputs per provider call ([vector] embedding_batch_size) */
-    char vec_problem[160];        /* why vectors are unavailable ("" = fine) */
+    cg_job replay_job;         /* re-embed + upsert what differs (search.c) */
+    _Atomic int replay_queued; /* replay_job is queued or running */
+    _Atomic int replay_again;  /* asked again meanwhile: run once more when done */
+    int remote;                /* the embedder is an HTTP provider (vectors are stored) */
+    int batch;                 /* inputs per provider call ([vector] embedding_batch_size) */
+    char vec_problem[160];     /* why vectors are unavailable ("" = fine) */
 };
 
 /* A committed file write, as the hooks saw it (lex.c). */

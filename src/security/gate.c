@@ -213,11 +213,13 @@ void cg_sec_check(cg_sec *s, int reader, const cg_sec_input *in, cg_sec_reqinfo 
     cg_sec_cors_actual(p, in->http, info->hdrs, sizeof info->hdrs);
     int presented = 0;
     uint64_t id = 0;
+    int open = in->access == CG_ROUTE_OPEN && !(in->metrics && !p->public_metrics);
+    if (open) goto memory; /* the hot probe path: no credential, no client id, no limits */
     info->cls = authenticate(s, p, in->http, &id, &presented);
     info->client = info->cls != CG_SEC_NONE ? id : ip_id(s, p, in->http, in->peer, in->peer_len);
-    int open = in->access == CG_ROUTE_OPEN && !(in->metrics && !p->public_metrics);
-    if (!open && p->rate_on && rate_check(s, reader, info->client, v)) goto done;
-    if (!open && auth_enforce(s, reader, p, in, info->cls, presented, v)) goto done;
+    if (p->rate_on && rate_check(s, reader, info->client, v)) goto done;
+    if (auth_enforce(s, reader, p, in, info->cls, presented, v)) goto done;
+memory:
     if (in->write && cg_sec_memory_pressure(s)) {
         verdict(v, 503, CG_ENOMEM, "memory pressure: writes and indexing are paused");
         snprintf(v->headers, sizeof v->headers, "Retry-After: %d\r\n", GATE_RETRY_MEMORY_S);

@@ -17,6 +17,8 @@
  * per byte, so slowloris and slow bodies get 408. A framing error answers and
  * closes (never guess where the next request starts). Reading is paused while
  * the unsent output is above CG_HTTP_OUT_HIGH_WATER or a handler is deferred.
+ * At server.max_connections a new connection first evicts the slowest unfinished request
+ * of its reactor (conn_evict_pick), and is shed with 503 only when there is none.
  *
  * Header pointers point into `in`; appending may move `in`, so the head is parsed
  * again (cheap, bounded by 32 KiB) right before dispatch.
@@ -34,6 +36,9 @@ enum conn_state { CONN_IDLE, CONN_HEAD, CONN_BODY, CONN_WAIT, CONN_CLOSING };
 
 /* Bytes of input we buffer beyond one request while a handler is deferred. */
 #define CONN_IN_HIGH_WATER (256 * 1024)
+/* At max_connections a new client evicts the slowest unfinished request that has been
+ * arriving for at least this long (slowloris defence; see conn_evict_pick). */
+#define CONN_EVICT_MIN_AGE_MS 1000
 
 typedef struct cg_conn {
     cg_rctx *rc;
@@ -52,6 +57,8 @@ typedef struct cg_conn {
     cg_req rq;
     struct cg_conn *prev, *next; /* the reactor's connection list (drain walks it) */
     cg_sec_reqinfo sec;          /* the security gate's verdict for the current request */
+    uint64_t phase_ms;           /* reactor time the connection or its current head began */
+    int served;                  /* requests dispatched on this connection */
 } cg_conn;
 
 static void conn_process(cg_conn *c);
@@ -170,6 +177,7 @@ static int conn_head(cg_conn *c)
     cg_server *s = conn_srv(c);
     if (c->state == CONN_IDLE) {
         c->state = CONN_HEAD;
+        c->phase_ms = cg_reactor_now_ms(cg_rconn_reactor(c->rconn));
         c->scan_from = 0;
         cg_rconn_deadline(c->rconn, (uint64_t)live_timeout_ms(c));
     }
@@ -245,6 +253,7 @@ static void conn_dispatch(cg_conn *c, size_t body_len)
     if (!c->req.keep_alive || atomic_load(&s->state) != CG_SERVER_SERVING) c->close_after = 1;
     conn_req_begin(c, &c->req);
     c->state = CONN_WAIT;
+    c->served++;
     atomic_fetch_add(&s->inflight, 1);
     cg_server_dispatch(&c->rq);
 }
@@ -358,13 +367,43 @@ static void conn_refuse(cg_rconn *rc)
 #undef REFUSE_BODY
 }
 
+/* At the connection cap: the client that has spent longest on an unfinished request
+ * (HEAD or BODY, or connected without ever sending one), at least CONN_EVICT_MIN_AGE_MS.
+ * Keep-alive connections that were served and handlers in progress are never picked, so
+ * slow attackers cannot hold the cap against healthy clients for server.timeout. */
+static cg_conn *conn_evict_pick(cg_rctx *x, uint64_t now)
+{
+    cg_conn *best = NULL;
+    for (cg_conn *c = x->conn_list; c; c = c->next) {
+        int slow = c->state == CONN_HEAD || c->state == CONN_BODY ||
+                   (c->state == CONN_IDLE && c->served == 0 && c->in.len == 0);
+        if (!slow || now - c->phase_ms < CONN_EVICT_MIN_AGE_MS) continue;
+        if (!best || c->phase_ms < best->phase_ms) best = c;
+    }
+    return best;
+}
+
+/* 1 when a slow connection was evicted to make room (it gets 408, or a quiet close). */
+static int conn_evict(cg_rctx *x, cg_reactor *r)
+{
+    if (atomic_load(&x->srv->state) != CG_SERVER_SERVING) return 0;
+    cg_conn *v = conn_evict_pick(x, cg_reactor_now_ms(r));
+    if (!v) return 0;
+    if (v->state == CONN_IDLE)
+        conn_close(v);
+    else
+        conn_fail(v, 408);
+    return 1;
+}
+
 static void *conn_on_open(cg_reactor *r, cg_rconn *rc, const struct sockaddr *peer, socklen_t len)
 {
     cg_rctx *x = cg_reactor_user(r);
     cg_server *s = x->srv;
     if (s->sec && !cg_sec_peer_allowed(s->sec, x->index, peer, len)) return NULL; /* IP lists */
     int n = atomic_fetch_add(&s->conns, 1) + 1;
-    if (n > atomic_load_explicit(&s->live.max_connections, memory_order_relaxed) ||
+    if ((n > atomic_load_explicit(&s->live.max_connections, memory_order_relaxed) &&
+         !conn_evict(x, r)) ||
         atomic_load(&s->state) != CG_SERVER_SERVING) {
         atomic_fetch_sub(&s->conns, 1);
         cg_metrics_add(s->metrics, x->index, s->metric_conns_refused, 1);
@@ -379,6 +418,7 @@ static void *conn_on_open(cg_reactor *r, cg_rconn *rc, const struct sockaddr *pe
     c->rc = x;
     c->rconn = rc;
     c->state = CONN_IDLE;
+    c->phase_ms = cg_reactor_now_ms(r);
     cg_buf_init(&c->in);
     c->next = x->conn_list;
     if (c->next) c->next->prev = c;

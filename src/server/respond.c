@@ -110,15 +110,13 @@ static void answer_no_route(cg_req *rq)
     }
 }
 
-/* POST routes that only read (search, similarity, MCP): kept open under memory pressure. */
-static int route_writes(const cg_server *s, const cg_route *r, cg_http_method m)
+/* A request that may change state: a write method on a route not marked CG_ROUTE_F_READS.
+ * Writes are what memory pressure and maintenance mode refuse. */
+static int route_writes(const cg_route *r, cg_http_method m)
 {
-    static const char *const read_posts[] = {"/api/v1/similar", "/api/v1/search"};
     if (m != CG_HTTP_POST && m != CG_HTTP_PUT && m != CG_HTTP_PATCH && m != CG_HTTP_DELETE)
         return 0;
-    for (size_t i = 0; i < CG_ARRAY_LEN(read_posts); i++)
-        if (strcmp(r->tmpl, read_posts[i]) == 0) return 0;
-    return !(s->cfg.mcp.endpoint && strcmp(r->tmpl, s->cfg.mcp.endpoint) == 0);
+    return !(r->flags & CG_ROUTE_F_READS);
 }
 
 /* Credentials, rate limits and memory pressure (src/security/gate.c). 1 when answered. */
@@ -128,7 +126,7 @@ static int security_gate(cg_req *rq)
     const cg_route *r = &s->routes[rq->match.route];
     cg_sec_input in = {.http = rq->http,
                        .access = r->access,
-                       .write = route_writes(s, r, rq->http->method),
+                       .write = route_writes(r, rq->http->method),
                        .metrics = strcmp(r->tmpl, s->cfg.metrics.endpoint) == 0};
     in.peer = cg_conn_peer(rq, &in.peer_len);
     cg_sec_verdict v;
@@ -148,6 +146,11 @@ void cg_server_dispatch(cg_req *rq)
         return;
     }
     if (s->sec && security_gate(rq)) return;
-    s->routes[rq->match.route].handler(rq);
+    const cg_route *r = &s->routes[rq->match.route];
+    /* maintenance mode: writes refused (503), reads and the admin routes go on */
+    if (s->admin && r->access != CG_ROUTE_ADMIN && route_writes(r, h->method) &&
+        cg_api_admin_refuse_write(rq))
+        return;
+    r->handler(rq);
     CG_ASSERT(rq->responded || rq->deferred);
 }

@@ -96,11 +96,10 @@ static int routes_build(cg_server *s)
             r.tmpl = s->cfg.health.detailed_endpoint;
         } else if (strcmp(r.tmpl, "/mcp") == 0) {
             if (!s->cfg.mcp.enabled) continue;
-            if (strcmp(r.tmpl, s->cfg.mcp.endpoint) != 0) r.tmpl = s->cfg.mcp.endpoint;
+            r.tmpl = s->cfg.mcp.endpoint;
         }
         t[n++] = r;
     }
-    cg_api_admin_gate_install(t, n); /* maintenance mode refuses writes (admin_api.c) */
     s->routes = t;
     s->n_routes = n;
     return 0;

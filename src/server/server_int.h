@@ -76,9 +76,8 @@ struct cg_server {
 extern const cg_route cg_api_routes[];
 extern const int cg_api_routes_count;
 
-/** Wrap the handlers of routes that can write (admin_api.c): in maintenance mode they answer
- *  503 CG016 and the handler does not run. Called on the server's copy of the table. */
-void cg_api_admin_gate_install(cg_route *t, int n);
+/** Maintenance mode on: answer 503 CG016 + Retry-After and return 1; else 0 (admin_api.c). */
+int cg_api_admin_refuse_write(cg_req *rq);
 
 /** Reactor callbacks implementing HTTP connections (conn.c). */
 extern const cg_reactor_handler cg_conn_handler;

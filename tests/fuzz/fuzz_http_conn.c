@@ -38,6 +38,8 @@
 struct cg_reactor {
     void *user;
 };
+static cg_rctx rctx;
+static cg_reactor reactor = {&rctx};
 
 #define WRITES_MAX 4096 /* writes recorded per connection (one per response) */
 
@@ -88,6 +90,14 @@ void *cg_reactor_user(const cg_reactor *r)
 void cg_reactor_stop_accepting(cg_reactor *r)
 {
 }
+uint64_t cg_reactor_now_ms(const cg_reactor *r)
+{
+    return 0;
+}
+cg_reactor *cg_rconn_reactor(const cg_rconn *c)
+{
+    return &reactor;
+}
 
 /* ---- a tiny route table: sync, echo, deferred, and a key-protected route ---- */
 
@@ -117,8 +127,6 @@ static const cg_route routes[] = {
 };
 
 static cg_server srv;
-static cg_rctx rctx;
-static cg_reactor reactor = {&rctx};
 
 static void setup(void)
 {

@@ -106,6 +106,28 @@ class AdminTest(unittest.TestCase):
         self.assertEqual(r.status, 202, r)
         wait_index_job(self, srv, r.json()["job_id"])
 
+    def test_maintenance_keeps_read_only_posts_open(self):
+        """POSTs that change nothing (similarity, the MCP transport at a non-default
+        [mcp] endpoint) are still served in maintenance mode."""
+        cfg = config(self.src)
+        cfg["mcp"] = {"endpoint": "/agents/mcp"}
+        self.srv = srv = Server(cfg)
+        index_project(self, srv, "alpha", self.repo("alpha", 3))
+        r = call(srv, "POST", "/api/v1/admin/maintenance", {"enabled": True})
+        self.assertEqual(r.status, 200, r)
+        r = call(srv, "POST", "/api/v1/similar", {"code": "def func0():\n    return 0\n"})
+        self.assertEqual(r.status, 200, r)
+        init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                           "clientInfo": {"name": "t", "version": "1"}}}
+        with srv.conn(timeout=10) as c:
+            r = c.request("POST", "/agents/mcp", body=json.dumps(init),
+                          headers={"Content-Type": "application/json",
+                                   "Accept": "application/json, text/event-stream"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["result"]["protocolVersion"], "2025-11-25")
+        self.assertEqual(call(srv, "POST", "/mcp", init).status, 404)  # moved, not copied
+
     def test_pause_and_resume_indexing(self):
         srv = self.start()
         path = self.repo("alpha", 60)

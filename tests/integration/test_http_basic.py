@@ -30,6 +30,8 @@ class HttpBasic(ServerTest):
         self.assertRegex(j["uptime"], r"^\d+(s|m\d+s|h\d+m)$")
         self.assertIsInstance(j["features"], list)
         self.assertTrue(all(isinstance(f, str) and f for f in j["features"]), j)
+        # the defaults: metrics, search, the vector index and MCP on; no keys configured
+        self.assertEqual(j["features"], ["http", "metrics", "graph", "search", "vector", "mcp"])
 
     def test_ready(self):
         r = self.server.get("/ready")

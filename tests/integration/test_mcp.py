@@ -6,8 +6,9 @@ structuredContent against the tool's outputSchema, so a schema mismatch is a fai
   * tools/list has the 14 tools, each with an object inputSchema, an outputSchema and
     annotations.readOnlyHint (false only for index_repository);
   * index_repository returns a job id and index_status with that job_id reaches "done";
-  * every graph tool answers with the exact expected entities (definitions, outline in source
-    order, references, callers at depth 1 and 2 with their depth, callees, the call path
+  * every graph tool answers with the exact expected entities (definitions, ranked for the
+    use site: its own file first, then the modules it imports; outline in source order,
+    references, callers at depth 1 and 2 with their depth, callees, the call path
     main → helper → compute, impact of an entity and of a changed file), code snippets hold the
     source lines, and the search tools either answer with entities or say honestly (isError)
     that the capability is unavailable;
@@ -68,6 +69,17 @@ UTIL_PY = '''def log(msg):
     print(msg)
 '''
 
+USE_PY = '''from app.util import log
+
+
+def shout(msg):
+    return log(msg)
+'''
+
+OTHER_PY = '''def log(msg):
+    pass
+'''
+
 BIG_FUNCS = 400
 TOOLS = {"search_code", "search_symbols", "semantic_search", "find_similar", "get_code_snippet",
          "get_file_outline", "go_to_definition", "find_references", "trace_path", "find_path",
@@ -83,6 +95,7 @@ def big_py():
 
 def write_repo(root):
     files = {"app/main.py": MAIN_PY, "app/util.py": UTIL_PY, "app/big.py": big_py(),
+             "app/use.py": USE_PY, "app/other.py": OTHER_PY,
              "app/secret.log": "TOKEN=hunter2\n"}   # ignored by default (*.log)
     for rel, text in files.items():
         p = os.path.join(root, rel)
@@ -145,13 +158,19 @@ class McpChecks:
         self.assertEqual([p["name"] for p in projects], ["sample"])
         st = self.ok(rep, "index_status")
         self.assertGreaterEqual(st["generation"], 1)
-        self.assertEqual(st["coverage"]["files"], 3)
+        self.assertEqual(st["coverage"]["files"], 5)
         self.assertFalse(st["freshness"]["stale"])
         self.assertIn("compute", names(rep["calls"]["search_symbols"]))
         self.assertEqual(names(rep["calls"]["search_symbols_exact"]), ["helper"])
         d = self.ok(rep, "go_to_definition")["items"]
         self.assertEqual([(i["qualified_name"], i["path"], i["line"]) for i in d],
                          [("helper", "app/main.py", 11)])
+        # two definitions of log: the use site's own file first, then what it imports
+        for label, first in (("go_to_definition_imported", "app/util.py"),
+                             ("go_to_definition_local", "app/other.py")):
+            d = self.ok(rep, label)["items"]
+            self.assertEqual(sorted(i["path"] for i in d), ["app/other.py", "app/util.py"])
+            self.assertEqual(d[0]["path"], first, label)
         sn = self.ok(rep, "get_code_snippet")
         self.assertEqual(sn["code"], "def compute(x):\n    return x * 2\n")
         self.assertEqual((sn["start_line"], sn["end_line"], sn["stale"]), (15, 16, False))

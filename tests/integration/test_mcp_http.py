@@ -16,8 +16,9 @@ Proves:
     accepted, 406 when neither; Content-Type other than JSON → 415;
   * [mcp] max_request_size → 413; rate_limit → 429 with Retry-After after the allowance;
     request_timeout: a tool that runs past it stops and answers an isError result naming
-    request_timeout; enabled = false → 404; enable_tools = false → tools/* -32601 and no
-    tools capability.
+    request_timeout; in maintenance mode index_repository is refused (no project is created)
+    while the read-only tools answer; enabled = false → 404; enable_tools = false → tools/*
+    -32601 and no tools capability.
 """
 
 import json
@@ -216,6 +217,26 @@ class TestMcpHttpLimits(unittest.TestCase):
             self.assertTrue(res["isError"], res)
             self.assertIn("request_timeout", res["content"][0]["text"])
             self.assertNotIn("structuredContent", res)
+        finally:
+            s.stop()
+
+    def test_maintenance_mode(self):
+        s = Server({"mcp": {"rate_limit": 0}})
+        try:
+            with s.conn() as c:
+                r = c.request("POST", "/api/v1/admin/maintenance",
+                              {"Content-Type": "application/json"}, '{"enabled":true}')
+            self.assertEqual(r.status, 200, r)
+            call = {"jsonrpc": "2.0", "id": 3, "method": "tools/call",
+                    "params": {"name": "index_repository", "arguments": {"path": s.tmp}}}
+            res = post(s, call).json()["result"]
+            self.assertTrue(res["isError"])
+            self.assertIn("maintenance", res["content"][0]["text"])
+            names = [p["name"] for p in s.get("/api/v1/projects").json()["projects"]]
+            self.assertEqual(names, [])
+            r = post(s, {"jsonrpc": "2.0", "id": 4, "method": "tools/call",
+                         "params": {"name": "list_projects", "arguments": {}}})
+            self.assertFalse(r.json()["result"]["isError"])   # reads still work
         finally:
             s.stop()
 

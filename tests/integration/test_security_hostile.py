@@ -6,9 +6,11 @@ Proves, against the real server and real attack tools:
     connections and keep-alive) are all answered 200, and the server is still alive and
     serving afterwards. Slow heads and bodies are cut at server.timeout (counted as
     timeouts in /metrics).
-  * max_connections sheds load cleanly: connections beyond the limit get a complete
-    503 (CG016, Retry-After, Connection: close) and are closed; once the holders leave,
-    new clients are served again.
+  * max_connections sheds load cleanly: when served keep-alive clients hold the cap, a new
+    connection gets a complete 503 (CG016, Retry-After, Connection: close) and is closed,
+    the admitted ones are undisturbed, and once they leave new clients are served; when
+    slow unfinished requests hold the cap, each healthy newcomer is served and evicts the
+    oldest slow one (408 and close) — exactly one per newcomer.
   * Per-connection memory stays bounded: 200 connections each holding a 24 KiB
     unfinished head grow the server's RSS by less than CONN_MEMORY_BOUND each.
 No timing thresholds: only "served or not", statuses and memory.
@@ -104,15 +106,15 @@ class SlowAttacks(unittest.TestCase):
 class ConnectionLimits(unittest.TestCase):
 
     def test_max_connections_sheds_cleanly(self):
+        """Served keep-alive connections hold the cap: a new client gets a clean 503."""
         srv = Server({"server": {"max_connections": 20, "timeout": "30s",
                                  "keep_alive": "30s"}})
         held = []
         try:
             for _ in range(20):
                 c = srv.conn()
-                c.send(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # unfinished head
+                self.assertEqual(c.request("GET", "/health").status, 200)
                 held.append(c)
-            time.sleep(0.2)
             for _ in range(5):
                 with srv.conn() as extra:
                     r = extra.read_response(timeout=3)
@@ -121,6 +123,8 @@ class ConnectionLimits(unittest.TestCase):
                     self.assertEqual((r.header("connection") or "").lower(), "close")
                     self.assertGreaterEqual(int(r.header("retry-after")), 1)
                     self.assertTrue(extra.is_closed(3))
+            for c in held:  # the admitted ones were never disturbed
+                self.assertEqual(c.request("GET", "/ready").status, 200)
             for c in held:
                 c.close()
             held = []
@@ -133,6 +137,33 @@ class ConnectionLimits(unittest.TestCase):
                 except (OSError, Closed):
                     status = None
             self.assertEqual(status, 200)
+        finally:
+            for c in held:
+                c.close()
+            srv.stop()
+
+    def test_slow_clients_at_the_cap_are_evicted(self):
+        """Slow unfinished heads fill the cap: a healthy client evicts the oldest (408)."""
+        srv = Server({"server": {"max_connections": 20, "timeout": "30s",
+                                 "keep_alive": "30s"}})
+        held = []
+        try:
+            for _ in range(20):
+                c = srv.conn()
+                c.send(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # unfinished head
+                held.append(c)
+            time.sleep(1.3)  # older than the eviction age (1 s)
+            for i in range(5):
+                with srv.conn() as healthy:
+                    self.assertEqual(healthy.request("GET", "/health").status, 200)
+            evicted = 0
+            for c in held:
+                if c.readable(0.2):
+                    r = c.read_response(timeout=2)
+                    self.assertEqual(r.status, 408, r)
+                    self.assertTrue(c.is_closed(2))
+                    evicted += 1
+            self.assertEqual(evicted, 5)
         finally:
             for c in held:
                 c.close()

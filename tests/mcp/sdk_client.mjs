@@ -21,7 +21,9 @@ const sdk = path.join(here, "..", "..", "vendor", "npm", "node_modules", "@model
 const { Client } = await import(pathToFileURL(path.join(sdk, "index.js")).href);
 
 const args = {};
-for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].slice(2)] = process.argv[i + 1];
+for (let i = 2; i < process.argv.length; i += 2) {
+  args[process.argv[i].slice(2)] = process.argv[i + 1];
+}
 
 const transcript = [];
 function note(kind, req, res) {
@@ -99,6 +101,10 @@ async function main() {
   await c("search_symbols", "search_symbols", { query: "comput", project: "sample" });
   await c("search_symbols_exact", "search_symbols", { query: "helper", match: "exact" });
   await c("go_to_definition", "go_to_definition", { symbol: "helper", project: "sample" });
+  await c("go_to_definition_imported", "go_to_definition",
+    { symbol: "log", from_path: "app/use.py" });
+  await c("go_to_definition_local", "go_to_definition",
+    { symbol: "log", from_path: "app/other.py" });
   await c("get_code_snippet", "get_code_snippet", { symbol: "compute", context_lines: 0 });
   await c("get_code_snippet_range", "get_code_snippet",
     { path: "app/main.py", line: 1, end_line: 3 });
@@ -126,13 +132,16 @@ async function main() {
   await c("err_ignored_file", "get_code_snippet", { path: "app/secret.log", line: 1 });
   await c("err_escape", "get_code_snippet", { path: "/etc/passwd", line: 1 });
   await c("err_index_outside", "index_repository", { path: "/" });
-  report.pages.outline = await pageAll(client, "get_file_outline", { path: "app/main.py", limit: 2 });
-  report.pages.big = await pageAll(client, "get_file_outline", { path: "app/big.py", limit: 200 });
+  const outline = (path, limit) => pageAll(client, "get_file_outline", { path, limit });
+  report.pages.outline = await outline("app/main.py", 2);
+  report.pages.big = await outline("app/big.py", 200);
   report.resources = await client.listResources();
   report.resource_templates = await client.listResourceTemplates();
-  report.resource_read = await client.readResource({ uri: "codegraph://projects/sample/outline/app%2Futil.py" });
+  const uri = "codegraph://projects/sample/outline/app%2Futil.py";
+  report.resource_read = await client.readResource({ uri });
   report.prompts = await client.listPrompts();
-  report.prompt = await client.getPrompt({ name: "explore_symbol", arguments: { symbol: "compute" } });
+  const promptArgs = { symbol: "compute" };
+  report.prompt = await client.getPrompt({ name: "explore_symbol", arguments: promptArgs });
   report.ping = await client.ping();
   note("resources/list", {}, report.resources);
   note("prompts/get", { name: "explore_symbol" }, report.prompt);
