@@ -75,6 +75,8 @@ open_conns() {
     curl -s "$URL/metrics" | awk '$1 == "codegraph_connections_open" { print $2 + 0 }'
 }
 
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
+
 declare -A base attacked
 for path in /health /api/v1/projects; do base[$path]="$(measure "$path")"; done
 
@@ -97,8 +99,8 @@ printf '%-18s %11s %11s %11s %11s %9s %9s\n' endpoint "p50 alone" "p99 alone" "p
 for path in /health /api/v1/projects; do
     read -r b50 b99 brps <<< "${base[$path]}"
     read -r a50 a99 arps <<< "${attacked[$path]}"
-    r50="$(awk -v a="$a50" -v b="$b50" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')"
-    r99="$(awk -v a="$a99" -v b="$b99" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')"
+    r50="$(ratio "$a50" "$b50")"
+    r99="$(ratio "$a99" "$b99")"
     printf '%-18s %9sms %9sms %9sms %9sms %9s %9s  (req/s %s -> %s)\n' "$path" "$b50" "$b99" \
         "$a50" "$a99" "$r50" "$r99" "$brps" "$arps"
 done

@@ -10,7 +10,8 @@
  *                                                no body toggles
  *   POST /api/v1/admin/pause-indexing | /resume-indexing      200
  *   GET  /api/v1/admin/stats                     database, index, caches, queues, backups
- *   GET  /api/v1/admin/queries                   in-flight requests, index and admin jobs
+ *   GET  /api/v1/admin/queries                   in-flight requests (id, method, path, age),
+ *                                                index and admin jobs
  * and the maintenance gate: dispatch (src/server/respond.c) asks cg_api_admin_refuse_write
  * before the handler of every non-admin route that can write (CG_ROUTE_F_READS exempts).
  *
@@ -31,6 +32,7 @@
 #define ADMIN_STATS_PROJECTS_MAX 256 /* projects summed into /admin/stats (the rest counted) */
 #define ADMIN_QUERIES_JOBS_MAX CG_ADMIN_JOBS_KEEP
 #define ADMIN_RETRY_AFTER "Retry-After: 30\r\n"
+#define ADMIN_QUERIES_REQUESTS_MAX 256 /* in-flight requests one GET admin/queries lists */
 
 static void put_key(cg_buf *b, const char *key, int comma)
 {
@@ -452,6 +454,30 @@ static void queries_index_jobs(cg_server *s, cg_buf *b)
     cg_buf_putc(b, ']');
 }
 
+/* ",\"requests\":[…]" — the requests being handled right now, oldest first (this one too). */
+static void queries_requests(cg_server *s, cg_buf *b)
+{
+    cg_inflight *f = malloc(ADMIN_QUERIES_REQUESTS_MAX * sizeof *f);
+    int n = f ? cg_server_inflight_list(s, f, ADMIN_QUERIES_REQUESTS_MAX) : 0;
+    uint64_t now = cg_time_mono_ns();
+    cg_buf_puts(b, ",\"requests\":[");
+    for (int i = 0; i < n; i++) {
+        if (i) cg_buf_putc(b, ',');
+        cg_buf_puts(b, "{\"request_id\":");
+        cg_api_json_str(b, f[i].request_id);
+        put_key(b, "method", 1);
+        cg_api_json_str(b, cg_http_method_name((cg_http_method)f[i].method));
+        put_key(b, "path", 1);
+        cg_api_json_str(b, f[i].path);
+        put_u64(b, "reactor", (uint64_t)f[i].reactor);
+        put_key(b, "elapsed_ms", 1);
+        cg_buf_put_double(b, (double)(now - f[i].start_ns) / 1e6);
+        cg_buf_putc(b, '}');
+    }
+    cg_buf_putc(b, ']');
+    free(f);
+}
+
 void cg_api_admin_queries(cg_req *rq)
 {
     cg_server *s = rq->srv;
@@ -465,6 +491,7 @@ void cg_api_admin_queries(cg_req *rq)
     put_u64(b, "connections", (uint64_t)atomic_load(&s->conns));
     put_bool(b, "indexing_paused", cg_index_paused());
     put_bool(b, "maintenance", cg_admin_maintenance(a));
+    queries_requests(s, b);
     queries_index_jobs(s, b);
     cg_buf_puts(b, ",\"admin_jobs\":[");
     for (int i = 0; i < n; i++) {

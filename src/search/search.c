@@ -307,8 +307,11 @@ void cg_search_hook_published(cg_graph *g, uint32_t project)
 {
     cg_search *s = cg_search_installed();
     (void)project;
-    if (!s || s->g != g || s->remote || !s->vi) return;
-    /* a new IDF table makes older vectors stale: re-embed them (cheap), no rebuild here */
+    if (!s || s->g != g || s->remote || !s->vi || !s->pool) return;
+    /* A new IDF table makes older vectors stale: re-embed them (O(entities), no FAISS build).
+     * On a one-thread pool that would hold up every index job behind it, so there the table
+     * (and the vectors) stay as they are until the next start, consistent with each other. */
+    if (cg_pool_threads(s->pool) < 2) return;
     if (cg_search_idf_refresh(s)) replay_request(s);
 }
 

@@ -64,12 +64,12 @@ static int authenticate(const cg_sec *s, const sec_policy *p, const cg_http_requ
     const char *t = credential(p, h, &n);
     *presented = t != NULL;
     if (!t) return CG_SEC_NONE;
-    if (p->jwt_enabled && is_jwt(t, n)) {
-        cg_jwt_claims c;
-        int64_t now = time(NULL);
-        if (cg_jwt_verify_hs256(t, n, p->jwt_secret, p->jwt_secret_len, now, &c) != 0 ||
-            c.exp - now > p->jwt_lifetime_max_s)
-            return CG_SEC_NONE;
+    cg_jwt_claims c;
+    int64_t now = time(NULL);
+    /* A JWT-shaped credential that does not verify may still be an API key with dots. */
+    if (p->jwt_enabled && is_jwt(t, n) &&
+        cg_jwt_verify_hs256(t, n, p->jwt_secret, p->jwt_secret_len, now, &c) == 0 &&
+        c.exp - now <= p->jwt_lifetime_max_s) {
         *id = c.subject;
         return c.admin ? CG_SEC_ADMIN : CG_SEC_USER;
     }

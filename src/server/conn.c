@@ -59,9 +59,62 @@ typedef struct cg_conn {
     cg_sec_reqinfo sec;          /* the security gate's verdict for the current request */
     uint64_t phase_ms;           /* reactor time the connection or its current head began */
     int served;                  /* requests dispatched on this connection */
+    int slot;                    /* its rc->inflight entry while a request runs, else -1 */
 } cg_conn;
 
 static void conn_process(cg_conn *c);
+
+/* Enter the current request in the reactor's in-flight table (when a slot is free). */
+static void inflight_add(cg_conn *c, const cg_http_request *h)
+{
+    cg_rctx *rc = c->rc;
+    c->slot = -1;
+    pthread_mutex_lock(&rc->inflight_mu);
+    for (int i = 0; i < CG_SERVER_INFLIGHT_SLOTS; i++) {
+        cg_inflight *f = &rc->inflight[i];
+        if (f->used) continue;
+        f->used = 1;
+        f->reactor = rc->index;
+        f->method = (int)h->method;
+        f->start_ns = c->rq.start_ns;
+        memcpy(f->request_id, c->rq.request_id, sizeof f->request_id);
+        size_t n = CG_MIN(h->path_len, sizeof f->path - 1);
+        memcpy(f->path, h->path, n);
+        f->path[n] = 0;
+        c->slot = i;
+        break;
+    }
+    pthread_mutex_unlock(&rc->inflight_mu);
+}
+
+static void inflight_drop(cg_conn *c)
+{
+    if (c->slot < 0) return;
+    pthread_mutex_lock(&c->rc->inflight_mu);
+    c->rc->inflight[c->slot].used = 0;
+    pthread_mutex_unlock(&c->rc->inflight_mu);
+    c->slot = -1;
+}
+
+static int inflight_older(const void *a, const void *b)
+{
+    const cg_inflight *x = a, *y = b;
+    return (x->start_ns > y->start_ns) - (x->start_ns < y->start_ns);
+}
+
+int cg_server_inflight_list(cg_server *s, cg_inflight *out, int cap)
+{
+    int n = 0;
+    for (int r = 0; r < s->n_reactors; r++) {
+        cg_rctx *rc = &s->rctx[r];
+        pthread_mutex_lock(&rc->inflight_mu);
+        for (int i = 0; i < CG_SERVER_INFLIGHT_SLOTS && n < cap; i++)
+            if (rc->inflight[i].used) out[n++] = rc->inflight[i];
+        pthread_mutex_unlock(&rc->inflight_mu);
+    }
+    qsort(out, (size_t)n, sizeof *out, inflight_older);
+    return n;
+}
 
 static cg_server *conn_srv(const cg_conn *c)
 {
@@ -255,6 +308,7 @@ static void conn_dispatch(cg_conn *c, size_t body_len)
     c->state = CONN_WAIT;
     c->served++;
     atomic_fetch_add(&s->inflight, 1);
+    inflight_add(c, &c->req);
     cg_server_dispatch(&c->rq);
 }
 
@@ -302,6 +356,7 @@ void cg_conn_send_response(cg_req *rq, int status, const char *content_type, con
     cg_server *s = conn_srv(c);
     if (c->orphaned) {
         atomic_fetch_sub(&s->inflight, 1);
+        inflight_drop(c);
         cg_buf_release(&c->in);
         free(c);
         return;
@@ -331,6 +386,7 @@ void cg_conn_send_response(cg_req *rq, int status, const char *content_type, con
         conn_log_request(rq, status, dur);
     if (c->state != CONN_WAIT) return; /* failed before dispatch: conn_fail closes */
     atomic_fetch_sub(&s->inflight, 1);
+    inflight_drop(c);
     cg_buf_consume(&c->in, c->req_bytes);
     c->state = CONN_IDLE;
     if (c->close_after) {
@@ -417,6 +473,7 @@ static void *conn_on_open(cg_reactor *r, cg_rconn *rc, const struct sockaddr *pe
     }
     c->rc = x;
     c->rconn = rc;
+    c->slot = -1;
     c->state = CONN_IDLE;
     c->phase_ms = cg_reactor_now_ms(r);
     cg_buf_init(&c->in);
@@ -483,7 +540,10 @@ static void conn_on_close(cg_reactor *r, cg_rconn *rc, void *ud, int err)
         c->orphaned = 1; /* the handler still holds c->rq; freed when it answers */
         return;
     }
-    if (c->state == CONN_WAIT) atomic_fetch_sub(&s->inflight, 1);
+    if (c->state == CONN_WAIT) {
+        atomic_fetch_sub(&s->inflight, 1);
+        inflight_drop(c);
+    }
     cg_buf_release(&c->in);
     free(c);
 }

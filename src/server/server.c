@@ -237,6 +237,7 @@ static int reactors_build(cg_server *s, char *err, size_t errlen)
         atomic_store(&x->accepting, 1);
         cg_buf_init(&x->scratch);
         cg_buf_init(&x->body);
+        pthread_mutex_init(&x->inflight_mu, NULL);
         cg_reactor_options o = {.host = s->cfg.server.host,
                                 .port = i == 0 ? s->cfg.server.port : s->port,
                                 .backend = be,
@@ -343,6 +344,7 @@ void cg_server_destroy(cg_server *s)
     for (int i = 0; s->rctx && i < s->n_reactors; i++) {
         if (s->rctx[i].reactor) cg_reactor_destroy(s->rctx[i].reactor);
         cg_buf_release(&s->rctx[i].scratch);
+        pthread_mutex_destroy(&s->rctx[i].inflight_mu);
         cg_buf_release(&s->rctx[i].body);
     }
     free(s->rctx);

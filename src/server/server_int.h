@@ -27,6 +27,19 @@ typedef struct cg_live_settings {
     _Atomic int log_requests;
 } cg_live_settings;
 
+#define CG_SERVER_INFLIGHT_SLOTS 64 /* in-flight requests listed per reactor (admin/queries) */
+#define CG_SERVER_INFLIGHT_PATH 96  /* bytes of a listed request's path (no query string) */
+
+/* An in-flight request as GET /api/v1/admin/queries lists it (a copy: no pointers). */
+typedef struct cg_inflight {
+    int used;
+    int reactor;
+    int method; /* cg_http_method */
+    uint64_t start_ns;
+    char request_id[CG_REQUEST_ID_LEN + 1];
+    char path[CG_SERVER_INFLIGHT_PATH];
+} cg_inflight;
+
 /* One per reactor thread; the reactor's user pointer. */
 typedef struct cg_rctx {
     cg_server *srv;
@@ -39,6 +52,10 @@ typedef struct cg_rctx {
     _Atomic int accepting;     /* listener still open */
     _Atomic int stop_accept;   /* asked to close the listener (drain) */
     struct cg_conn *conn_list; /* open HTTP connections of this reactor */
+    /* Requests being handled, for the admin listing: written by this reactor, read by any
+     * reactor answering admin/queries, both under inflight_mu (uncontended on the hot path). */
+    pthread_mutex_t inflight_mu;
+    cg_inflight inflight[CG_SERVER_INFLIGHT_SLOTS];
 } cg_rctx;
 
 struct cg_server {
@@ -81,6 +98,11 @@ int cg_api_admin_refuse_write(cg_req *rq);
 
 /** Reactor callbacks implementing HTTP connections (conn.c). */
 extern const cg_reactor_handler cg_conn_handler;
+
+/** Copy up to `cap` in-flight requests of every reactor into out (oldest first); returns
+ *  the number copied. Requests beyond the slots of a reactor are counted in s->inflight
+ *  but not listed. Any thread (conn.c). */
+int cg_server_inflight_list(cg_server *s, cg_inflight *out, int cap);
 
 /** Close idle keep-alive connections of this reactor (drain). Reactor thread only. */
 void cg_conn_drain_tick(cg_rctx *rc);

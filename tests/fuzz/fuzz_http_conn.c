@@ -99,6 +99,12 @@ cg_reactor *cg_rconn_reactor(const cg_rconn *c)
     return &reactor;
 }
 
+/* Maintenance mode (src/api/admin_api.c) is off here: srv.admin stays NULL. */
+int cg_api_admin_refuse_write(cg_req *rq)
+{
+    abort();
+}
+
 /* ---- a tiny route table: sync, echo, deferred, and a key-protected route ---- */
 
 static cg_req *deferred;

@@ -211,7 +211,15 @@ class AdminTest(unittest.TestCase):
         st = call(srv, "GET", "/api/v1/admin/stats").json()
         self.assertEqual(st["backups"]["count"], 1)
         self.assertEqual(st["backups"]["newest"]["id"], j1["result"]["backup_id"])
-        q = call(srv, "GET", "/api/v1/admin/queries").json()
+        with srv.conn(30) as c:  # a request lists itself among the in-flight ones
+            q = c.request("GET", "/api/v1/admin/queries",
+                          headers={"Authorization": "Bearer " + ADMIN_KEY,
+                                   "X-Request-Id": "probe-queries-1"}).json()
+        me = [r for r in q["requests"] if r["request_id"] == "probe-queries-1"]
+        self.assertEqual(len(me), 1, q["requests"])
+        self.assertEqual((me[0]["method"], me[0]["path"]), ("GET", "/api/v1/admin/queries"))
+        self.assertGreaterEqual(me[0]["elapsed_ms"], 0)
+        self.assertGreaterEqual(q["in_flight_requests"], len(q["requests"]))
         self.assertEqual([j["id"] for j in q["admin_jobs"]], [j2["id"], j1["id"]])
         self.assertEqual([j["op"] for j in q["admin_jobs"]], ["compact", "backup"])
         lst = call(srv, "GET", "/api/v1/admin/backups").json()

@@ -19,7 +19,8 @@ Proves:
   * Rate limits: per client (burst, then 429 + Retry-After, CG017), clients independent
     (another key is served), OPEN routes never limited, X-Forwarded-For honoured only from
     security.trusted_proxies.
-  * IP lists at accept time: a blocked or not-allowed peer is closed without a byte; an
+  * IP lists at accept time (IPv4, IPv6 and v4-mapped rules, on IPv4 and IPv6 listeners,
+    and changed by SIGHUP): a blocked or not-allowed peer is closed without a byte; an
     allowed one is served.
   * CORS: allowed origins are echoed with Vary and credentials, others get nothing, a "*"
     list answers * without credentials, preflights are answered (without a credential even
@@ -38,7 +39,7 @@ import signal
 import time
 import unittest
 
-from harness import REPO, Server, ServerTest, StartError, base_config, merge
+from harness import REPO, Conn, Server, ServerTest, StartError, base_config, merge
 
 USER_KEY = "u-key-3f9d2c41a7b8e6d0"
 ADMIN_KEY = "a-key-8c1e5b7f2d9a4036"
@@ -311,8 +312,8 @@ class XffUntrusted(ServerTest):
 
 class IpLists(unittest.TestCase):
 
-    def closed_without_answer(self, srv):
-        c = srv.conn()
+    def closed_without_answer(self, srv, host="127.0.0.1"):
+        c = Conn(srv.port, host=host)  # the kernel completes the handshake; we then close
         try:
             try:
                 c.send(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -335,6 +336,20 @@ class IpLists(unittest.TestCase):
                         self.assertEqual(srv.get("/health").status, 200)
                     else:
                         self.assertTrue(self.closed_without_answer(srv))
+                finally:
+                    srv.stop()
+
+    def test_ipv6_listener(self):
+        for cfg, served in (({"ip_allowlist": ["::1/128"]}, True),
+                            ({"ip_blocklist": ["::/0"]}, False)):
+            with self.subTest(cfg=cfg):
+                srv = Server({"server": {"host": "::1"}, "security": cfg})
+                try:
+                    if served:
+                        with Conn(srv.port, host="::1") as c:
+                            self.assertEqual(c.request("GET", "/health").status, 200)
+                    else:
+                        self.assertTrue(self.closed_without_answer(srv, "::1"))
                 finally:
                     srv.stop()
 
