@@ -259,6 +259,16 @@ const char *gr_rd_str(gr_rd *r, size_t *len)
     return s;
 }
 
+/* s into dst[cap], cut at cap - 1 bytes like snprintf "%s", without its format parsing
+ * (record decoding is on the per-file path of indexing). */
+static void gr_copy_str(char *dst, size_t cap, const char *s)
+{
+    size_t n = strnlen(s, cap - 1);
+
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
 /* A record must start with a version we read. */
 static int gr_rd_version(gr_rd *r)
 {
@@ -383,7 +393,7 @@ int gr_dec_file(const void *p, size_t n, cg_graph_file_info *f)
     gr_rd_counts(&r, f->by_kind, CG_GRAPH_KIND_COUNT);
     gr_rd_counts(&r, f->edges, CG_EDGE_COUNT);
     lang = gr_rd_str(&r, NULL);
-    snprintf(f->language, sizeof(f->language), "%s", lang);
+    gr_copy_str(f->language, sizeof(f->language), lang);
     return gr_rd_done(&r);
 }
 
@@ -504,8 +514,8 @@ int gr_dec_project(const void *p, size_t n, cg_graph_project *out)
     out->created_s = (int64_t)gr_rd_var(&r);
     out->indexed_s = (int64_t)gr_rd_var(&r);
     out->last_job = gr_rd_var(&r);
-    snprintf(out->name, sizeof(out->name), "%s", gr_rd_str(&r, NULL));
-    snprintf(out->root, sizeof(out->root), "%s", gr_rd_str(&r, NULL));
+    gr_copy_str(out->name, sizeof(out->name), gr_rd_str(&r, NULL));
+    gr_copy_str(out->root, sizeof(out->root), gr_rd_str(&r, NULL));
     return gr_rd_done(&r);
 }
 
@@ -549,7 +559,7 @@ int gr_dec_job(const void *p, size_t n, cg_graph_job *j)
     gr_rd_version(&r);
     j->project = gr_rd_u32be(&r);
     j->state = gr_rd_u8(&r);
-    snprintf(j->kind, sizeof(j->kind), "%s", gr_rd_str(&r, NULL));
+    gr_copy_str(j->kind, sizeof(j->kind), gr_rd_str(&r, NULL));
     nv = gr_rd_u8(&r);
     for (int i = 0; i < nv; i++) {
         uint64_t x = gr_rd_var(&r);

@@ -8,7 +8,8 @@
  *      not kept become pending), every out-edge of U's entities with its mirror, every
  *      in-edge from another file into an id that is not kept (with its mirror; that file
  *      is marked dirty), U's dirty mark, and — when U had been resolved since its last put
- *      (GR_FILE_RESOLVED) — the unresolved keys of its old references;
+ *      (GR_FILE_RESOLVED) — the unresolved keys of its old references; all skipped (no
+ *      reads) when U was just allocated, since uids are never reused;
  *   2. write the file node and entities, their name keys, contains edges (exact), the
  *      references blob, the uid record and the file record (counts, generation);
  *   3. with CG_GRAPH_PUT_RESOLVE, resolved edges and unresolved entries; else the dirty
@@ -39,6 +40,7 @@ typedef struct gr_put {
     gr_idmap old;       /* ids the old version had */
     gr_idmap dirty;     /* other files marked dirty */
     uint32_t old_flags; /* the replaced file record's flags (0 when new) */
+    int fresh;          /* uid newly allocated: nothing is stored under it yet */
 } gr_put;
 
 static int gr_put_begin(gr_put *w, cg_graph *g, uint32_t project, const char *path)
@@ -180,8 +182,12 @@ static int gr_put_drop_unresolved(gr_put *w)
 static int gr_put_drop_old(gr_put *w)
 {
     gr_key k;
-    int rc = gr_put_drop_entities(w);
+    int rc;
 
+    /* A fresh uid was never used (uids are never reused: gr_file_uid_alloc), so no entity,
+     * edge, mark or unresolved key can exist under it: skip the reads. */
+    if (w->fresh) return cg_search_hook_drop(w->g->s, w->b, w->project, w->uid); /* TXT */
+    rc = gr_put_drop_entities(w);
     gr_k_dirty(&k, w->project, w->uid);
     gr_batch_del(w->b, CG_STORE_CF_UNRESOLVED, &k);
     if (!rc) rc = gr_put_drop_edges(w, CG_STORE_CF_OUT_EDGES);
@@ -466,7 +472,10 @@ static int gr_put_identity(gr_put *w, uint64_t *generation)
     *generation = p.generation + 1;
     rc = gr_file_read(w->g, NULL, w->project, w->path, &old, &w->val);
     if (rc == 0) w->uid = old.uid, w->old_flags = old.flags;
-    if (rc == CG_ENOTFOUND) rc = gr_file_uid_alloc(w->g, &w->uid);
+    if (rc == CG_ENOTFOUND) {
+        rc = gr_file_uid_alloc(w->g, &w->uid);
+        w->fresh = rc == 0;
+    }
     return rc;
 }
 

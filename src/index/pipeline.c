@@ -34,6 +34,7 @@
 
 #define INDEX_WORKERS_MAX 64    /* worker jobs per index job */
 #define INDEX_BUDGET_WAIT_MS 20 /* re-check interval of a worker held back by the budget */
+#define INDEX_RSS_FRESH_MS 10   /* an RSS reading is reused this long by every worker */
 
 typedef struct cg_index_job cg_index_job;
 
@@ -134,7 +135,7 @@ void cg_index_memory_budget_set(uint64_t bytes)
     atomic_store(&index_budget_bytes, bytes);
 }
 
-static uint64_t rss_now(void)
+static uint64_t rss_read(void)
 {
     long pages = 0, rss = 0;
     FILE *f = fopen("/proc/self/statm", "r");
@@ -142,6 +143,20 @@ static uint64_t rss_now(void)
     if (fscanf(f, "%ld %ld", &pages, &rss) != 2) rss = 0;
     fclose(f);
     return (uint64_t)rss * 4096u;
+}
+
+/* The process's RSS, read at most every INDEX_RSS_FRESH_MS: the budget is checked before
+ * every file, and reading /proc costs more than a small file's whole warm re-index. */
+static uint64_t rss_now(void)
+{
+    static _Atomic uint64_t at_ns, rss;
+    uint64_t now = cg_time_mono_ns(), t = atomic_load_explicit(&at_ns, memory_order_relaxed);
+    if (t && now - t < (uint64_t)INDEX_RSS_FRESH_MS * 1000000u)
+        return atomic_load_explicit(&rss, memory_order_relaxed);
+    uint64_t v = rss_read();
+    atomic_store_explicit(&rss, v, memory_order_relaxed);
+    atomic_store_explicit(&at_ns, now, memory_order_relaxed);
+    return v;
 }
 
 /* Back-pressure: over budget, a worker waits until memory falls or it may run alone

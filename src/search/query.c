@@ -36,6 +36,7 @@
 #define SYMBOL_WORDS_MAX 4 /* identifier-like query words looked up as symbols */
 #define SEM_OVERSAMPLE 4   /* vector candidates fetched per wanted one under filters */
 #define PROJECTS_MAX 1024  /* projects one unfiltered search reads */
+#define KEEP_CACHE 256     /* file uid → project entries cached by a vector search's filter */
 #define SEM_FUSE_MIN 0.05  /* smallest cosine a semantic hit needs to enter hybrid fusion */
 
 /* Source weights in the fusion: lexical, semantic, symbol. The built-in embedding overlaps
@@ -104,6 +105,9 @@ typedef struct sr_q {
     int qtf[CG_SEARCH_QUERY_TERMS_MAX];
     int n_terms;
     sr_mem *mem;
+    int all_projects; /* the views cover every project: no per-candidate project filter */
+    uint64_t kc_uid[KEEP_CACHE]; /* keep_project's cache: file uid + 1 (0 = empty) */
+    uint32_t kc_p[KEEP_CACHE];
 } sr_q;
 
 static int map_grow(sr_q *q)
@@ -175,16 +179,24 @@ static int qterm_cb(void *ctx, const char *t, size_t n)
 /* ---- lexical: BM25 per project ---- */
 
 /* The project's document count and summed length at the view's snapshot. */
+/* The project's document count and summed length at the view's snapshot, summed over its
+ * files' stats records; cached per (project, generation), which fixes the snapshot. */
 static int corpus_stats(sr_q *q, sr_view *pv, double *n_docs, double *avgdl)
 {
+    cg_search *s = q->s;
+    uint64_t gen = cg_graph_view_generation(pv->v), docs = 0, total = 0;
+    uint32_t slot = pv->pr.id % LEX_STATS_CACHE;
+    pthread_mutex_lock(&s->stats_mu);
+    int hit = s->stats[slot].project == pv->pr.id && s->stats[slot].generation == gen;
+    if (hit) *n_docs = s->stats[slot].docs, *avgdl = s->stats[slot].avgdl;
+    pthread_mutex_unlock(&s->stats_mu);
+    if (hit) return 0;
     cg_store_iter *it = NULL;
     gr_key lo, hi;
-    uint64_t docs = 0, total = 0;
-
     lex_k_file(&lo, pv->pr.id, 0);
     lex_k_file(&hi, pv->pr.id + 1, 0);
-    int rc = cg_store_iter_create(q->s->store, gr_view_snap(pv->v), CG_STORE_CF_LEX_DOCS, lo.b,
-                                  lo.n, hi.b, hi.n, &it);
+    int rc = cg_store_iter_create(s->store, gr_view_snap(pv->v), CG_STORE_CF_LEX_DOCS, lo.b, lo.n,
+                                  hi.b, hi.n, &it);
     for (gr_iter_first(it); !rc && cg_store_iter_valid(it); cg_store_iter_next(it)) {
         size_t vl;
         gr_rd r;
@@ -198,7 +210,14 @@ static int corpus_stats(sr_q *q, sr_view *pv, double *n_docs, double *avgdl)
     cg_store_iter_destroy(it);
     *n_docs = (double)docs;
     *avgdl = docs ? (double)total / (double)docs : 1.0;
-    return rc;
+    if (rc) return rc;
+    pthread_mutex_lock(&s->stats_mu);
+    s->stats[slot].project = pv->pr.id;
+    s->stats[slot].generation = gen;
+    s->stats[slot].docs = *n_docs;
+    s->stats[slot].avgdl = *avgdl;
+    pthread_mutex_unlock(&s->stats_mu);
+    return 0;
 }
 
 typedef struct posting {
@@ -340,10 +359,20 @@ static int view_of(const sr_q *q, uint32_t project)
     return -1;
 }
 
+/* The vector index's filter when only some projects are searched: the project of an id's
+ * file, through a small direct-mapped cache (one entry per file uid; ids of a file are
+ * adjacent, and the filter runs for every candidate the search looks at). */
 static int keep_project(void *ctx, uint64_t id)
 {
-    uint32_t p;
-    return cg_graph_entity_project(((sr_q *)ctx)->s->g, id, &p) == 0 && view_of(ctx, p) >= 0;
+    sr_q *q = ctx;
+    uint64_t uid = CG_GRAPH_ID_FILE(id);
+    uint32_t slot = (uint32_t)(uid * 0x9E3779B97F4A7C15ull >> 56) & (KEEP_CACHE - 1), p;
+    if (q->kc_uid[slot] != uid + 1) {
+        if (cg_graph_entity_project(q->s->g, id, &p) != 0) return 0;
+        q->kc_uid[slot] = uid + 1;
+        q->kc_p[slot] = p;
+    }
+    return view_of(q, q->kc_p[slot]) >= 0;
 }
 
 /* Nearest vectors from the vector index, checked against the published views. */
@@ -357,7 +386,7 @@ static int sem_index(sr_q *q, const float *qv, double threshold)
 
     if (!hits) return CG_ENOMEM;
     cg_buf_init(&buf);
-    int n = cg_vindex_search(q->s->vi, qv, k, 0, keep_project, q, hits);
+    int n = cg_vindex_search(q->s->vi, qv, k, 0, q->all_projects ? NULL : keep_project, q, hits);
     if (n < 0) rc = n;
     for (int i = 0; i < n && !rc; i++) {
         uint32_t p;
@@ -809,6 +838,8 @@ static int views_open(sr_q *q, uint32_t project)
             rc = orc;
     }
     if (!q->views) rc = CG_ENOMEM;
+    /* every project searched: unfiltered, or the filter names the only project there is */
+    q->all_projects = !project || cg_graph_project_list(q->s->g, NULL, 0) == 1;
     free(all);
     return rc;
 }

@@ -418,6 +418,7 @@ int cg_search_create(cg_search **out, cg_graph *g, const cg_config_vector *vc, s
     s->vi = vi;
     s->dim = vc && vc->dimension > 0 ? vc->dimension : CG_EMBED_DIM_DEFAULT;
     pthread_mutex_init(&s->idf_mu, NULL);
+    pthread_mutex_init(&s->stats_mu, NULL);
     s->df = calloc(LEX_IDF_BUCKETS, sizeof *s->df);
     s->batch = vc && vc->embedding_batch_size > 0 ? vc->embedding_batch_size : 32;
     if (!s->df)
@@ -459,6 +460,7 @@ void cg_search_destroy(cg_search *s)
     }
     free((void *)s->df);
     pthread_mutex_destroy(&s->idf_mu);
+    pthread_mutex_destroy(&s->stats_mu);
     free(s);
 }
 

@@ -30,6 +30,7 @@
 #define LEX_COMMON_MIN_DOCS 1000      /* corpora this large skip their most common query terms */
 #define LEX_COMMON_FRACTION (1.0 / 3) /* … those in more than this fraction of the documents */
 #define LEX_REPLAY_EPS 1e-5f        /* a stored vector this close to the re-embedded one is kept */
+#define LEX_STATS_CACHE 64          /* projects whose BM25 corpus stats are cached (by id modulo) */
 #define LEX_REBUILD_DELTA_MIN 20000 /* delta vectors before a replay asks for a rebuild */
 
 /* A decoded term bag record (terms point into the value). */
@@ -76,8 +77,14 @@ struct cg_search {
     _Atomic int replay_queued; /* replay_job is queued or running */
     _Atomic int replay_again;  /* asked again meanwhile: run once more when done */
     int remote;                /* the embedder is an HTTP provider (vectors are stored) */
-    int batch;                 /* inputs per provider call ([vector] embedding_batch_size) */
-    char vec_problem[160];     /* why vectors are unavailable ("" = fine) */
+    pthread_mutex_t stats_mu;  /* BM25 corpus stats per (project, generation) */
+    struct {
+        uint32_t project;
+        uint64_t generation;
+        double docs, avgdl;
+    } stats[LEX_STATS_CACHE];
+    int batch;             /* inputs per provider call ([vector] embedding_batch_size) */
+    char vec_problem[160]; /* why vectors are unavailable ("" = fine) */
 };
 
 /* A committed file write, as the hooks saw it (lex.c). */
