@@ -45,7 +45,7 @@
 extern char **environ;
 
 #define K 10
-#define EF_SWEEP_N 10
+#define EF_SWEEP_N 14
 #define TTFQ_REPS 3           /* child runs per engine (median reported) */
 #define ROUNDS 3              /* timed rounds per engine and ef (the fastest is reported) */
 #define EXACT_QUERIES 100     /* queries timed for the exact baseline */
@@ -53,7 +53,8 @@ extern char **environ;
 #define BENCH_MODEL "bench-vectors"
 #define GOAL_MIN_VECTORS 100000 /* the issue asks for at least this many vectors */
 
-static const int ef_sweep[EF_SWEEP_N] = {10, 16, 24, 32, 48, 64, 96, 128, 192, 256};
+static const int ef_sweep[EF_SWEEP_N] = {10,  16,  24,  32,  48,  64,  96,
+                                         128, 192, 256, 384, 512, 768, 1024};
 
 typedef struct bench {
     int64_t n, nq;

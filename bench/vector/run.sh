@@ -12,6 +12,8 @@
 #              BENCH_VECTOR_N, default all) are indexed by FAISS IndexHNSWFlat (M 16,
 #              efConstruction BENCH_VECTOR_EFC, default 200) and exported into our format.
 #              The program says so when fewer than 100000 vectors are indexed.
+#              The embedded tree and the FAISS build are kept in BENCH_VECTOR_WORK
+#              (/tmp/cg-bench-vector-tree) and reused by the next run.
 #   synthetic  clustered synthetic vectors (n = BENCH_VECTOR_N, 100000, dim 768), labelled as
 #              such in the output; FAISS builds the graph (cached in BENCH_VECTOR_CACHE).
 #
@@ -28,6 +30,7 @@ BIN="${BENCH_VECTOR_BIN:-$ROOT/zig-out/bench/vector_bench_vector}"
 SOURCE="${BENCH_VECTOR_SOURCE:-tree}"
 QUERIES="${BENCH_VECTOR_QUERIES:-1000}"
 CACHE="${BENCH_VECTOR_CACHE:-/tmp/cg-bench-vector-cache}"
+WORK="${BENCH_VECTOR_WORK:-/tmp/cg-bench-vector-tree}" # tree mode: vectors + FAISS build kept
 
 [ -x "$BIN" ] || { echo "bench/vector: $BIN is missing (zig build bench-bins)" >&2; exit 2; }
 
@@ -55,16 +58,23 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "bench/vector: indexing and embedding ${TREES[*]} (built-in embedder, flat vector file)"
-python3 "$HERE/embed_tree.py" "$CG" "$TMP/data" "${TREES[@]}" >"$TMP/file" &
-CHILD=$!
-wait "$CHILD" || { echo "bench/vector: embedding the tree failed" >&2; exit 1; }
-CHILD=""
-FILE="$(tail -n 1 "$TMP/file")"
-[ -f "$FILE" ] || { echo "bench/vector: no vector file ($FILE)" >&2; exit 1; }
+mkdir -p "$WORK"
+FILE="$WORK/vectors.cgv"
+if [ -f "$FILE" ] && [ "${BENCH_VECTOR_REINDEX:-0}" != 1 ]; then
+    echo "bench/vector: reusing the embedded tree in $FILE (BENCH_VECTOR_REINDEX=1 redoes it)"
+else
+    echo "bench/vector: indexing and embedding ${TREES[*]} (built-in embedder, flat vector file)"
+    python3 "$HERE/embed_tree.py" "$CG" "$TMP/data" "${TREES[@]}" >"$TMP/file" &
+    CHILD=$!
+    wait "$CHILD" || { echo "bench/vector: embedding the tree failed" >&2; exit 1; }
+    CHILD=""
+    SAVED="$(tail -n 1 "$TMP/file")"
+    [ -f "$SAVED" ] || { echo "bench/vector: no vector file ($SAVED)" >&2; exit 1; }
+    cp "$SAVED" "$FILE.tmp" && mv "$FILE.tmp" "$FILE" || exit 1
+fi
 ARGS=(--cgv "$FILE" --queries "$QUERIES" --efc "${BENCH_VECTOR_EFC:-200}" --threads 2)
 [ -n "${BENCH_VECTOR_N:-}" ] && ARGS+=(--n "$BENCH_VECTOR_N")
-"$BIN" "${ARGS[@]}" --dir "$TMP/bench" &
+"$BIN" "${ARGS[@]}" --dir "$WORK/bench" &
 CHILD=$!
 wait "$CHILD"
 rc=$?

@@ -23,14 +23,15 @@
 #include "codegraph/graph.h"
 
 /* ---- limits ---- */
-#define CG_SEARCH_QUERY_MAX 4096           /**< bytes of a query string */
-#define CG_SEARCH_QUERY_TERMS_MAX 64       /**< distinct query terms used (the rest ignored) */
-#define CG_SEARCH_CANDIDATES_MAX 1000      /**< candidates each source contributes to fusion */
-#define CG_SEARCH_POSTINGS_SCAN_MAX 200000 /**< postings one query term reads (then bounded) */
-#define CG_SEARCH_SNIPPET_MAX (64 * 1024)  /**< bytes of a /similar code snippet */
-#define CG_SEARCH_TERM_MAX 64              /**< bytes of one term (longer ones are cut) */
-#define CG_SEARCH_BODY_MAX (256 * 1024)    /**< bytes of an entity's span scanned for terms */
-#define CG_SEARCH_BAG_TERMS_MAX 4096       /**< distinct terms kept per entity (most frequent) */
+#define CG_SEARCH_QUERY_MAX 4096            /**< bytes of a query string */
+#define CG_SEARCH_QUERY_TERMS_MAX 64        /**< distinct query terms used (the rest ignored) */
+#define CG_SEARCH_CANDIDATES_MAX 1000       /**< candidates each source contributes to fusion */
+#define CG_SEARCH_POSTINGS_SCAN_MAX 200000  /**< postings one query term reads (then bounded) */
+#define CG_SEARCH_QUERY_POSTINGS_MAX 150000 /**< postings a query reads, rarest terms first */
+#define CG_SEARCH_SNIPPET_MAX (64 * 1024)   /**< bytes of a /similar code snippet */
+#define CG_SEARCH_TERM_MAX 64               /**< bytes of one term (longer ones are cut) */
+#define CG_SEARCH_BODY_MAX (256 * 1024)     /**< bytes of an entity's span scanned for terms */
+#define CG_SEARCH_BAG_TERMS_MAX 4096        /**< distinct terms kept per entity (most frequent) */
 
 /* ---- tokenizer ---- */
 

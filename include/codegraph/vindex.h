@@ -2,15 +2,16 @@
  * vindex.h — the vector index: (uint64 entity id, float[dim]) pairs, nearest-neighbour search.
  *
  * Implemented in src/vector/ (owner: VEC). Layers, newest wins:
- *   base   an immutable file <dir>/vectors-<seq>.cgv (our own checksummed format, DESIGN in
- *          src/vector/vfile.h), built by FAISS (IndexHNSWFlat, or IndexFlat for
- *          index_type "flat") and searched through mmap by our own read-only HNSW search;
+ *   base   an immutable file <dir>/vindex-<seq>-<stamp>.cgv (our own checksummed format,
+ *          DESIGN in src/vector/vfile.h): for index_type "hnsw" a graph built by FAISS'
+ *          IndexHNSWFlat, searched through mmap by our own read-only HNSW walk; for "flat"
+ *          the vectors only, searched exactly (brute force) through the same mapping;
  *   delta  vectors upserted since the base was built, searched by brute force;
  *   tombs  ids removed since then, filtered out at query time.
  * A rebuild (cg_vindex_rebuild) builds a new base on the calling thread, saves it atomically
  * and swaps it in; readers never wait and never see a half-built state.
  *
- * Threads: cg_vindex_search and cg_vindex_stats are lock-free and may run on any thread
+ * Threads: cg_vindex_search and cg_vindex_get are lock-free and may run on any thread
  * concurrently with everything else. cg_vindex_upsert / cg_vindex_remove serialise among
  * themselves on a short mutex. One rebuild at a time (a second concurrent call returns
  * CG_ECONFLICT). cg_vindex_close only when no other call is in flight.
@@ -187,7 +188,8 @@ int cg_vindex_verify_deferred(cg_vindex *v, char *err, size_t errlen);
 /** RocksDB sequence the mapped file reflects (0 when none): replay entities newer than it. */
 uint64_t cg_vindex_saved_seq(const cg_vindex *v);
 
-/** A consistent-enough snapshot of the counters (lock-free; fields read independently). */
+/** A snapshot of the counters (fields read independently; only the model string is copied
+ *  under a short mutex, never held across I/O). */
 void cg_vindex_stats_get(cg_vindex *v, cg_vindex_stats *out);
 
 /**

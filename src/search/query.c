@@ -286,23 +286,43 @@ static int bm25_term(sr_q *q, int pix, int ti, double n_docs, double avgdl, post
     return 0;
 }
 
-/* Terms in more than a third of a large corpus weigh little in BM25 (idf < ln 3) but cost
- * the most postings to read: they are left out when the query has rarer terms. The document
- * frequencies here are the in-memory bucket counts (an upper bound), not the postings. */
+/* Which query terms to read. Two bounds keep a query's cost in check on large corpora, both
+ * on the in-memory document frequencies (bucket counts: an upper bound, not the postings):
+ * - terms in more than LEX_COMMON_FRACTION of the documents weigh little in BM25 (idf < ln 3)
+ *   and are left out when the query has rarer terms;
+ * - rarest first, terms are read while their postings fit CG_SEARCH_QUERY_POSTINGS_MAX (the
+ *   rarest term is always read): the common tail of a long query on a huge corpus is what
+ *   would cost the most and weigh the least. */
 static void common_terms(sr_q *q, unsigned char *skip)
 {
     int64_t docs = atomic_load(&q->s->docs);
-    int rare = 0;
+    uint32_t df[CG_SEARCH_QUERY_TERMS_MAX];
+    int rare = 0, order[CG_SEARCH_QUERY_TERMS_MAX];
     memset(skip, 0, CG_SEARCH_QUERY_TERMS_MAX);
     if (docs < LEX_COMMON_MIN_DOCS) return;
     for (int t = 0; t < q->n_terms; t++) {
         uint64_t h = cg_search_term_hash(q->terms[t], strlen(q->terms[t]));
-        uint32_t df =
-            atomic_load_explicit(&q->s->df[h & (LEX_IDF_BUCKETS - 1)], memory_order_relaxed);
-        skip[t] = (double)df > LEX_COMMON_FRACTION * (double)docs;
+        df[t] = atomic_load_explicit(&q->s->df[h & (LEX_IDF_BUCKETS - 1)], memory_order_relaxed);
+        skip[t] = (double)df[t] > LEX_COMMON_FRACTION * (double)docs;
         rare += !skip[t];
+        order[t] = t;
     }
     if (!rare) memset(skip, 0, CG_SEARCH_QUERY_TERMS_MAX);
+    for (int i = 1; i < q->n_terms; i++) /* insertion sort by df: at most 64 terms */
+        for (int j = i; j > 0 && df[order[j]] < df[order[j - 1]]; j--) {
+            int x = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = x;
+        }
+    uint64_t used = 0;
+    for (int i = 0; i < q->n_terms; i++) {
+        int t = order[i];
+        if (skip[t]) continue;
+        if (used && used + df[t] > CG_SEARCH_QUERY_POSTINGS_MAX)
+            skip[t] = 1;
+        else
+            used += df[t];
+    }
 }
 
 static int lexical(sr_q *q)

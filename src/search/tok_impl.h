@@ -147,57 +147,60 @@ static int emit_joined(const char *s, size_t n, cg_search_term_fn fn, void *ctx)
     return k > 1 ? fn(ctx, t, k) : 0;
 }
 
-/* Split one identifier run into sub-tokens in a single pass: lower-casing into t while
- * watching for boundaries ('_', lower→upper, letter↔digit, the last capital of an
- * upper-case run followed by lower case). */
-TOK_INLINE int run_split(const char *s, size_t n, unsigned flags, cg_search_term_fn fn, void *ctx)
+/* The run text[run..end) is over: finish its last sub-token t[0..k), then emit its joined
+ * form when it had several parts. */
+TOK_INLINE int tok_run_end(char *t, size_t k, int alpha, int parts, const char *text, size_t run,
+                           size_t end, unsigned flags, cg_search_term_fn fn, void *ctx)
 {
-    const unsigned char *u = (const unsigned char *)s;
+    int rc = 0;
+    if (k) {
+        rc = finish(t, k, alpha, fn, ctx);
+        parts++;
+    }
+    if (!rc && parts > 1 && (flags & CG_TOK_JOINED))
+        rc = emit_joined(text + run, end - run, fn, ctx);
+    return rc;
+}
+
+/* One pass over the text: identifier runs are split into sub-tokens while they are lowered
+ * (boundaries: '_', lower→upper, letter↔digit, the last capital of an upper-case run
+ * followed by lower case); separators end runs. The state lives in locals (registers). */
+TOK_INLINE int tok_walk(const char *text, size_t len, unsigned flags, cg_search_term_fn fn,
+                        void *ctx)
+{
+    const unsigned char *u = (const unsigned char *)text;
     char t[CG_SEARCH_TERM_MAX];
-    size_t k = 0;
+    size_t k = 0, run = 0;
     int alpha = 1, parts = 0, rc = 0;
     uint8_t prev = C_SEP;
 
-    for (size_t i = 0; i < n && !rc; i++) {
+    if (!__atomic_load_n(&tok_ready, __ATOMIC_ACQUIRE)) tok_init();
+    for (size_t i = 0; i < len && !rc; i++) {
         unsigned char c = u[i];
         uint8_t cl = tok_class[c];
-        int cut = k && (cl == C_UND || (prev != cl && !(prev == C_UP && cl == C_LOW)) ||
-                        (prev == C_UP && cl == C_UP && i + 1 < n && tok_class[u[i + 1]] == C_LOW));
-        if (cut) {
+        if (cl == C_SEP) {
+            if (prev != C_SEP) {
+                rc = tok_run_end(t, k, alpha, parts, text, run, i, flags, fn, ctx);
+                k = 0, alpha = 1, parts = 0;
+            }
+            prev = C_SEP;
+            /* indentation: skip eight spaces at a time */
+            while (i + 9 <= len && !memcmp(u + i + 1, "        ", 8)) i += 8;
+            continue;
+        }
+        if (prev == C_SEP) run = i;
+        if (k && (cl == C_UND || (prev != cl && !(prev == C_UP && cl == C_LOW)) ||
+                  (prev == C_UP && cl == C_UP && i + 1 < len && tok_class[u[i + 1]] == C_LOW))) {
             rc = finish(t, k, alpha, fn, ctx);
             parts++;
-            k = 0;
-            alpha = 1;
+            k = 0, alpha = 1;
         }
         prev = cl;
         if (cl == C_UND) continue;
         if (k < sizeof t) t[k++] = (char)(cl == C_UP ? c | 0x20 : c);
         alpha &= cl == C_UP || (cl == C_LOW && c < 0x80);
     }
-    if (!rc && k) {
-        rc = finish(t, k, alpha, fn, ctx);
-        parts++;
-    }
-    if (!rc && parts > 1 && (flags & CG_TOK_JOINED)) rc = emit_joined(s, n, fn, ctx);
-    return rc;
-}
-
-TOK_INLINE int tok_walk(const char *text, size_t len, unsigned flags, cg_search_term_fn fn,
-                        void *ctx)
-{
-    const unsigned char *u = (const unsigned char *)text;
-    size_t i = 0;
-    int rc = 0;
-
-    if (!__atomic_load_n(&tok_ready, __ATOMIC_ACQUIRE)) tok_init();
-    while (i < len && !rc) {
-        /* indentation: skip eight spaces at a time */
-        while (i + 8 <= len && !memcmp(u + i, "        ", 8)) i += 8;
-        while (i < len && tok_class[u[i]] == C_SEP) i++;
-        size_t s = i;
-        while (i < len && tok_class[u[i]] != C_SEP) i++;
-        if (i > s) rc = run_split(text + s, i - s, flags, fn, ctx);
-    }
+    if (!rc && prev != C_SEP) rc = tok_run_end(t, k, alpha, parts, text, run, len, flags, fn, ctx);
     return rc;
 }
 

@@ -46,7 +46,7 @@ CG_TEST(unannotated_route_is_documented_generically_and_reported)
     const cg_route *real = cg_openapi_routes(&n);
     cg_route *t = calloc((size_t)n + 1, sizeof *t);
     memcpy(t, real, (size_t)n * sizeof *t);
-    t[n] = (cg_route){CG_M(CG_HTTP_PUT), "/api/v1/zz/{thing}", h, CG_ROUTE_ADMIN, "New one"};
+    t[n] = (cg_route){CG_M(CG_HTTP_PUT), "/api/v1/zz/{thing}", h, CG_ROUTE_ADMIN, "New one", 0};
     cg_buf report, doc;
     cg_buf_init(&report);
     cg_buf_init(&doc);

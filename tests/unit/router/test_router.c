@@ -11,11 +11,11 @@ static void h(struct cg_req *rq)
 }
 
 static const cg_route table[] = {
-    {CG_M(CG_HTTP_GET), "/health", h, CG_ROUTE_OPEN, ""},
-    {CG_M(CG_HTTP_GET) | CG_M(CG_HTTP_DELETE), "/api/v1/projects/{id}", h, CG_ROUTE_USER, ""},
-    {CG_M(CG_HTTP_POST), "/api/v1/projects/{id}/reindex", h, CG_ROUTE_USER, ""},
-    {CG_M(CG_HTTP_POST), "/api/v1/projects", h, CG_ROUTE_USER, ""},
-    {CG_M(CG_HTTP_GET), "/api/v1/projects", h, CG_ROUTE_USER, ""},
+    {CG_M(CG_HTTP_GET), "/health", h, CG_ROUTE_OPEN, "", 0},
+    {CG_M(CG_HTTP_GET) | CG_M(CG_HTTP_DELETE), "/api/v1/projects/{id}", h, CG_ROUTE_USER, "", 0},
+    {CG_M(CG_HTTP_POST), "/api/v1/projects/{id}/reindex", h, CG_ROUTE_USER, "", 0},
+    {CG_M(CG_HTTP_POST), "/api/v1/projects", h, CG_ROUTE_USER, "", 0},
+    {CG_M(CG_HTTP_GET), "/api/v1/projects", h, CG_ROUTE_USER, "", 0},
 };
 #define N ((int)(sizeof table / sizeof table[0]))
 
