@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "graph/graph_int.h"
+#include "search/hook.h" /* a deleted project's lexical index */
 
 /* File uids reserved per synced meta write (allocation is then a counter increment). */
 #define GR_FILE_UID_BLOCK 1024
@@ -456,6 +457,7 @@ int cg_graph_project_delete(cg_graph *g, uint32_t id)
     if (!b) return CG_ENOMEM;
     gr_k_project(&k, id);
     cg_store_batch_delete(b, CG_STORE_CF_PROJECTS, k.b, k.n);
+    cg_search_hook_drop_project(b, id); /* its lexical index goes with the record */
     rc = cg_store_batch_write(g->s, b, 1, NULL, 0);
     cg_store_batch_destroy(b);
     return rc;

@@ -34,6 +34,11 @@ int cg_search_hook_put(cg_store_batch *b, uint32_t project, uint64_t uid, int la
  *  the thread's pending state. */
 void cg_search_hook_commit(int rc);
 
+/** graph.c (deleting a project): queue range deletes of the project's term bags, file
+ *  records and postings into b, the batch that removes the project record. Corpus
+ *  statistics (document count, document frequencies) are recomputed at the next start. */
+void cg_search_hook_drop_project(cg_store_batch *b, uint32_t project);
+
 /** pipeline.c, after a job published a project: let the installed cg_search refresh its IDF
  *  table and, when vectors went stale, schedule a vector rebuild. */
 void cg_search_hook_published(cg_graph *g, uint32_t project);

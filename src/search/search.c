@@ -162,25 +162,28 @@ static int count_bag(void *ctx, uint32_t project, uint64_t id, const void *v, si
     return 0;
 }
 
-/* Remove the lexical keys of projects that were deleted. */
+void cg_search_hook_drop_project(cg_store_batch *b, uint32_t p)
+{
+    uint8_t lo[5], hi[5], plo[4], phi[4];
+    for (int j = 0; j < 4; j++) {
+        plo[j] = (uint8_t)(p >> (24 - 8 * j));
+        phi[j] = (uint8_t)((p + 1) >> (24 - 8 * j));
+    }
+    lo[0] = hi[0] = LEX_TAG_BAG;
+    memcpy(lo + 1, plo, 4);
+    memcpy(hi + 1, phi, 4);
+    cg_store_batch_delete_range(b, CG_STORE_CF_LEX_DOCS, lo, 5, hi, 5);
+    lo[0] = hi[0] = LEX_TAG_FILE;
+    cg_store_batch_delete_range(b, CG_STORE_CF_LEX_DOCS, lo, 5, hi, 5);
+    cg_store_batch_delete_range(b, CG_STORE_CF_LEX_POSTINGS, plo, 4, phi, 4);
+}
+
+/* Remove the lexical keys of projects deleted before the hook above existed (or by a
+ * crash between the delete's batches). */
 static void gc_projects(cg_search *s, const uint32_t *gone, int n)
 {
     cg_store_batch *b = cg_store_batch_create(s->store);
-    for (int i = 0; b && i < n; i++) {
-        uint8_t lo[5], hi[5], plo[4], phi[4];
-        uint32_t p = gone[i];
-        for (int j = 0; j < 4; j++) {
-            plo[j] = (uint8_t)(p >> (24 - 8 * j));
-            phi[j] = (uint8_t)((p + 1) >> (24 - 8 * j));
-        }
-        lo[0] = hi[0] = LEX_TAG_BAG;
-        memcpy(lo + 1, plo, 4);
-        memcpy(hi + 1, phi, 4);
-        cg_store_batch_delete_range(b, CG_STORE_CF_LEX_DOCS, lo, 5, hi, 5);
-        lo[0] = hi[0] = LEX_TAG_FILE;
-        cg_store_batch_delete_range(b, CG_STORE_CF_LEX_DOCS, lo, 5, hi, 5);
-        cg_store_batch_delete_range(b, CG_STORE_CF_LEX_POSTINGS, plo, 4, phi, 4);
-    }
+    for (int i = 0; b && i < n; i++) cg_search_hook_drop_project(b, gone[i]);
     if (b && n && cg_store_batch_write(s->store, b, 0, NULL, 0) == 0)
         cg_log_info("search", "removed the lexical index of deleted projects");
     cg_store_batch_destroy(b);

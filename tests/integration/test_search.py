@@ -341,6 +341,12 @@ class SearchReindexTest(unittest.TestCase):
             while names("blubber") and time.monotonic() < deadline:
                 time.sleep(0.1)
             self.assertEqual(names("blubber"), [])
+            # the deleted project's postings and term bags left the store with it
+            server.stop(remove=False)
+            rc, out, err = run_cli(["verify", "--json", "-c", server.config_path])
+            self.assertEqual(rc, 0, out + err)
+            keys = json.loads(out)["keys"]
+            self.assertEqual((keys["lex_postings"], keys["lex_docs"]), (0, 0), keys)
         finally:
             server.stop()
             SearchTest.server = None
