@@ -70,12 +70,12 @@ typedef struct cg_config_vector {
     int ivf_nlist, ivf_nprobe;
     char *embedding_model, *model_cache_dir;
     int embedding_batch_size;
-    char *embedding_provider;      /**< builtin|openai|ollama|tei (embed_provider.h) */
-    char *embedding_url;           /**< provider base URL, http:// only; "" = provider default */
-    char *embedding_api_key;       /**< secret: sent as "Authorization: Bearer"; "" = none */
-    int64_t embedding_timeout_ms;  /**< one HTTP attempt: connect + send + receive */
-    int embedding_retries;         /**< retries after the first attempt (429/5xx/connection) */
-    int embedding_normalize;       /**< L2-normalise provider vectors */
+    char *embedding_provider;     /**< builtin|openai|ollama|tei (embed_provider.h) */
+    char *embedding_url;          /**< provider base URL, http:// only; "" = provider default */
+    char *embedding_api_key;      /**< secret: sent as "Authorization: Bearer"; "" = none */
+    int64_t embedding_timeout_ms; /**< one HTTP attempt: connect + send + receive */
+    int embedding_retries;        /**< retries after the first attempt (429/5xx/connection) */
+    int embedding_normalize;      /**< L2-normalise provider vectors */
 } cg_config_vector;
 
 typedef struct cg_config_parsing {

@@ -86,8 +86,7 @@ const cg_config_key cg_config_keys[] = {
     {R("server", "cors_headers", CG_CT_STRLIST, server.cors_headers, "Content-Type,Authorization",
        ANY_COUNT),
      IMPL},
-    {R("server", "cors_max_age", CG_CT_INT, server.cors_max_age, "3600", 0, 31536000),
-     IMPL},
+    {R("server", "cors_max_age", CG_CT_INT, server.cors_max_age, "3600", 0, 31536000), IMPL},
     {E("server", "io_backend", CG_CT_ENUM_INT, server.io_backend, "auto", io_backends), IMPL},
     {R("server", "drain_timeout", CG_CT_DURATION, server.drain_timeout_ms, "20s", 1, HOUR), IMPL},
 
@@ -138,16 +137,13 @@ const cg_config_key cg_config_keys[] = {
 
     /* [vector] */
     {B("vector", "enabled", vector.enabled, "true"), IMPL},
-    {E("vector", "index_type", CG_CT_ENUM, vector.index_type, "hnsw", index_types),
-     IMPL},
+    {E("vector", "index_type", CG_CT_ENUM, vector.index_type, "hnsw", index_types), IMPL},
     {R("vector", "dimension", CG_CT_INT, vector.dimension, "768", 1, 16384), IMPL},
-    {E("vector", "metric", CG_CT_ENUM, vector.metric, "cosine", metrics_kinds),
-     IMPL},
+    {E("vector", "metric", CG_CT_ENUM, vector.metric, "cosine", metrics_kinds), IMPL},
     {R("vector", "hnsw_m", CG_CT_INT, vector.hnsw_m, "16", 2, 512), IMPL},
     {R("vector", "hnsw_ef_construction", CG_CT_INT, vector.hnsw_ef_construction, "200", 1, 100000),
      IMPL},
-    {R("vector", "hnsw_ef_search", CG_CT_INT, vector.hnsw_ef_search, "64", 1, 100000),
-     IMPL},
+    {R("vector", "hnsw_ef_search", CG_CT_INT, vector.hnsw_ef_search, "64", 1, 100000), IMPL},
     {R("vector", "hnsw_max_elements", CG_CT_I64, vector.hnsw_max_elements, "10000000", 1,
        1LL << 40),
      IMPL},
@@ -166,8 +162,8 @@ const cg_config_key cg_config_keys[] = {
        embed_providers),
      IMPL},
     {R("vector", "embedding_url", CG_CT_STR, vector.embedding_url, "", ANY_LEN), IMPL},
-    {R("vector", "embedding_api_key", CG_CT_STR, vector.embedding_api_key, "", ANY_LEN),
-     1, 1, 0, NULL}, /* implemented, secret */
+    {R("vector", "embedding_api_key", CG_CT_STR, vector.embedding_api_key, "", ANY_LEN), 1, 1, 0,
+     NULL}, /* implemented, secret */
     {R("vector", "embedding_timeout", CG_CT_DURATION, vector.embedding_timeout_ms, "30s", 1,
        10 * MINUTE),
      IMPL},
@@ -210,10 +206,8 @@ const cg_config_key cg_config_keys[] = {
      IMPL},
     {R("mcp", "max_concurrent_requests", CG_CT_INT, mcp.max_concurrent_requests, "100", 1, 1000000),
      IMPL},
-    {R("mcp", "request_timeout", CG_CT_DURATION, mcp.request_timeout_ms, "60s", 1, DAY),
-     IMPL},
-    {R("mcp", "rate_limit", CG_CT_INT, mcp.rate_limit, "100", 0, 100000000),
-     IMPL},
+    {R("mcp", "request_timeout", CG_CT_DURATION, mcp.request_timeout_ms, "60s", 1, DAY), IMPL},
+    {R("mcp", "rate_limit", CG_CT_INT, mcp.rate_limit, "100", 0, 100000000), IMPL},
     {B("mcp", "enable_streaming", mcp.enable_streaming, "true"), IMPL},
     {B("mcp", "enable_tools", mcp.enable_tools, "true"), IMPL},
     {B("mcp", "enable_resources", mcp.enable_resources, "true"), IMPL},
@@ -225,13 +219,13 @@ const cg_config_key cg_config_keys[] = {
      IMPL},
     {R("security", "api_key_prefix", CG_CT_STR, security.api_key_prefix, "Bearer ", 0, 256), IMPL},
     {B("security", "admin_api_key_required", security.admin_api_key_required, "false"), IMPL},
-    {R("security", "api_keys", CG_CT_STRLIST, security.api_keys, "", ANY_COUNT),
-     1, 1, 0, NULL}, /* implemented, secret */
-    {R("security", "admin_api_keys", CG_CT_STRLIST, security.admin_api_keys, "", ANY_COUNT),
-     1, 1, 0, NULL}, /* implemented, secret */
+    {R("security", "api_keys", CG_CT_STRLIST, security.api_keys, "", ANY_COUNT), 1, 1, 0,
+     NULL}, /* implemented, secret */
+    {R("security", "admin_api_keys", CG_CT_STRLIST, security.admin_api_keys, "", ANY_COUNT), 1, 1,
+     0, NULL}, /* implemented, secret */
     {B("security", "jwt_enabled", security.jwt_enabled, "false"), IMPL},
-    {R("security", "jwt_secret", CG_CT_STR, security.jwt_secret, "", ANY_LEN),
-     1, 1, 0, NULL}, /* implemented, secret */
+    {R("security", "jwt_secret", CG_CT_STR, security.jwt_secret, "", ANY_LEN), 1, 1, 0,
+     NULL}, /* implemented, secret */
     {E("security", "jwt_algorithm", CG_CT_ENUM, security.jwt_algorithm, "HS256", jwt_algorithms),
      IMPL},
     {R("security", "jwt_expiration", CG_CT_DURATION, security.jwt_expiration_ms, "24h", SEC,
