@@ -172,6 +172,13 @@ static void finish_deferred(void)
     if (rq) cg_req_respond(rq, 200, "text/plain", "late", 4, NULL);
 }
 
+/* Answer deferred requests until none is left: answering one lets the connection parse
+ * the next pipelined request, which may defer again (ends: the input is finite). */
+static void finish_all(void)
+{
+    while (deferred) finish_deferred();
+}
+
 /* Deliver `in` on a fresh connection; split sizes from x (0 = whole). */
 static void run(const char *in, size_t n, uint32_t x, int orphan, cg_rconn *rc)
 {
@@ -185,7 +192,7 @@ static void run(const char *in, size_t n, uint32_t x, int orphan, cg_rconn *rc)
     size_t pos = 0;
     while (pos < n && !rc->closed) {
         if (rc->paused) {
-            if (deferred) finish_deferred();
+            finish_all();
             if (rc->paused && !rc->closed) cg_conn_handler.on_drain(&reactor, rc, ud);
             if (rc->paused) break;
             continue;
@@ -197,9 +204,9 @@ static void run(const char *in, size_t n, uint32_t x, int orphan, cg_rconn *rc)
         }
         cg_conn_handler.on_data(&reactor, rc, ud, in + pos, step);
         pos += step;
-        if (deferred && !orphan) finish_deferred();
+        if (!orphan) finish_all();
     }
-    if (!orphan) finish_deferred();
+    if (!orphan) finish_all();
     cg_conn_handler.on_close(&reactor, rc, ud, 0);
     finish_deferred(); /* the orphan path: the answer arrives after the peer left */
 }
