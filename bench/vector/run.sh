@@ -9,8 +9,9 @@
 #              Python standard library of this machine with its site-packages (as bench/index;
 #              or BENCH_VECTOR_TREE) and embeds every entity with the built-in embedder into a
 #              flat vector file; every (n/1000)-th vector becomes a query, the others (at most
-#              BENCH_VECTOR_N, default all) are indexed by FAISS IndexHNSWFlat (M 16,
-#              efConstruction BENCH_VECTOR_EFC, default 200) and exported into our format.
+#              BENCH_VECTOR_N, default all) are indexed by FAISS IndexHNSWFlat (M
+#              BENCH_VECTOR_M, default 16; efConstruction BENCH_VECTOR_EFC, default 200) and
+#              exported into our format.
 #              The program says so when fewer than 100000 vectors are indexed.
 #              The embedded tree and the FAISS build are kept in BENCH_VECTOR_WORK
 #              (/tmp/cg-bench-vector-tree) and reused by the next run.
@@ -72,7 +73,8 @@ else
     [ -f "$SAVED" ] || { echo "bench/vector: no vector file ($SAVED)" >&2; exit 1; }
     cp "$SAVED" "$FILE.tmp" && mv "$FILE.tmp" "$FILE" || exit 1
 fi
-ARGS=(--cgv "$FILE" --queries "$QUERIES" --efc "${BENCH_VECTOR_EFC:-200}" --threads 2)
+ARGS=(--cgv "$FILE" --queries "$QUERIES" --m "${BENCH_VECTOR_M:-16}"
+    --efc "${BENCH_VECTOR_EFC:-200}" --threads 2)
 [ -n "${BENCH_VECTOR_N:-}" ] && ARGS+=(--n "$BENCH_VECTOR_N")
 "$BIN" "${ARGS[@]}" --dir "$WORK/bench" &
 CHILD=$!

@@ -44,12 +44,27 @@ void cg_embedder_destroy(cg_embedder *e)
     free(e);
 }
 
+/* The (kind, language) feature hashes "\x01kind\x01language" cut to META_TEXT_MAX bytes. It is
+ * built by hand: it runs once per embedded entity, where snprintf costs as much as
+ * tokenising a short body. */
+#define META_TEXT_MAX 95
+
+static size_t meta_put(char *buf, size_t n, const char *s)
+{
+    while (n < META_TEXT_MAX && s && *s) buf[n++] = *s++;
+    return n;
+}
+
 uint64_t cg_embed_meta_hash(const char *kind, const char *language)
 {
-    char buf[96];
+    char buf[META_TEXT_MAX];
+    size_t n = 0;
     if ((!kind || !*kind) && (!language || !*language)) return 0;
-    int n = snprintf(buf, sizeof buf, "\x01%s\x01%s", kind ? kind : "", language ? language : "");
-    return cg_search_term_hash(buf, (size_t)CG_MIN(n, (int)sizeof buf - 1)) | 1;
+    n = meta_put(buf, n, "\x01");
+    n = meta_put(buf, n, kind);
+    n = meta_put(buf, n, "\x01");
+    n = meta_put(buf, n, language);
+    return cg_search_term_hash(buf, n) | 1;
 }
 
 static inline float idf_weight(const cg_embed_idf *idf, uint64_t h)
@@ -63,15 +78,53 @@ static inline uint32_t coord(uint64_t h, int dim)
     return (uint32_t)(((h >> 32) * (uint64_t)dim) >> 32);
 }
 
+/* 1 + ln tf for small tf, filled with the same logf on first use (racing fills write the same
+ * bits), so the table and the direct call give identical weights. Bags are mostly small tf. */
+#define TF_LOG_TABLE 256
+static float tf_log[TF_LOG_TABLE];
+static int tf_log_ready;
+
+static inline float tf_weight(uint32_t tf)
+{
+    tf = CG_MAX(tf, 1u);
+    if (tf >= TF_LOG_TABLE) return 1.0f + logf((float)tf);
+    if (!__atomic_load_n(&tf_log_ready, __ATOMIC_ACQUIRE)) {
+        for (uint32_t i = 1; i < TF_LOG_TABLE; i++) tf_log[i] = 1.0f + logf((float)i);
+        __atomic_store_n(&tf_log_ready, 1, __ATOMIC_RELEASE);
+    }
+    return tf_log[tf];
+}
+
+/* sum over i of (double)v[i]^2, added in index order. The additions form one dependency
+ * chain (their order fixes the bits of the result), so the zero coordinates, often half of
+ * them, are dropped first without branches: adding +0.0 to a sum >= 0 changes nothing. */
+#define SQ_BLOCK 64
+static double sum_squares(const float *v, int dim)
+{
+    double sum = 0, sq[SQ_BLOCK];
+    for (int b = 0; b < dim; b += SQ_BLOCK) {
+        int k = 0, e = CG_MIN(b + SQ_BLOCK, dim);
+        for (int i = b; i < e; i++) {
+            sq[k] = (double)v[i] * v[i];
+            k += v[i] != 0;
+        }
+        for (int i = 0; i < k; i++) sum += sq[i];
+    }
+    return sum;
+}
+
 void cg_embed_bag(const cg_embed_idf *idf, const cg_embed_term *t, int n, uint64_t meta_hash,
                   int dim, float *out)
 {
-    double norm = 0;
+    double norm;
 
+    /* the IDF table is large (1 byte per bucket, ~1 MB): a bucket per term is a cache miss,
+     * so ask for all of them before they are needed */
+    if (idf && idf->q)
+        for (int i = 0; i < n; i++) __builtin_prefetch(&idf->q[t[i].hash & (idf->buckets - 1)]);
     memset(out, 0, (size_t)dim * sizeof *out);
     for (int i = 0; i < n; i++) {
-        float w = idf_weight(idf, t[i].hash) * (1.0f + logf((float)CG_MAX(t[i].tf, 1u))) *
-                  CG_EMBED_PROBE_W;
+        float w = idf_weight(idf, t[i].hash) * tf_weight(t[i].tf) * CG_EMBED_PROBE_W;
         uint64_t h = t[i].hash;
         for (int p = 0; p < CG_EMBED_PROBES; p++) {
             out[coord(h, dim)] += (h & 1) ? -w : w;
@@ -80,7 +133,7 @@ void cg_embed_bag(const cg_embed_idf *idf, const cg_embed_term *t, int n, uint64
     }
     if (meta_hash)
         out[coord(meta_hash, dim)] += (meta_hash & 2) ? -CG_EMBED_META_W : CG_EMBED_META_W;
-    for (int i = 0; i < dim; i++) norm += (double)out[i] * out[i];
+    norm = sum_squares(out, dim);
     if (norm <= 0) return;
     float inv = (float)(1.0 / sqrt(norm));
     for (int i = 0; i < dim; i++) out[i] *= inv;

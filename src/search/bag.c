@@ -92,8 +92,14 @@ static inline int bag_add(cg_bag *b, const char *t, size_t n, uint32_t w, int fi
     if (b->n == b->cap && bag_grow(b) != 0) goto oom;
     b->off[b->n] = (uint32_t)b->strs.len;
     b->len[b->n] = (uint8_t)n;
-    cg_buf_append(&b->strs, t, n);
-    if (!cg_buf_ok(&b->strs)) goto oom;
+    if (b->strs.cap - b->strs.len > n) { /* room: append in place, as cg_buf_append would */
+        memcpy(b->strs.data + b->strs.len, t, n);
+        b->strs.len += n;
+        b->strs.data[b->strs.len] = '\0';
+    } else {
+        cg_buf_append(&b->strs, t, n);
+        if (!cg_buf_ok(&b->strs)) goto oom;
+    }
     b->terms[b->n] = (cg_embed_term){.hash = h, .tf = w, .mask = mask};
     b->slot[i] = b->n++;
     b->total += w;

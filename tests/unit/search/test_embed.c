@@ -18,6 +18,7 @@
 #include "search/bag.h"
 
 #define DIM 768
+#define THROUGHPUT_PASSES 5 /* passes over the ~6 MB of the throughput figure */
 
 static const char *code_a =
     "def read_config(path):\n    with open(path) as fh:\n        return toml.loads(fh.read())\n";
@@ -152,16 +153,19 @@ CG_TEST(throughput_figure)
     cg_embedder *e;
     static float v[DIM];
     cg_embed_builtin_create(&e, DIM, &idf);
-    /* entity-sized pieces of ~2 KB, as the indexer embeds them */
+    /* entity-sized pieces of ~2 KB, as the indexer embeds them; several passes, so that the
+     * figure is not one scheduler tick's worth of work on a shared machine */
     uint64_t t0 = cpu_ns();
     size_t piece = 2048;
-    for (size_t off = 0; off + piece <= len; off += piece) {
-        cg_embed_input in = {.name = "someFunction", .body = src + off, .body_len = piece};
-        cg_embedder_embed(e, &in, 1, v, NULL, 0);
+    for (int pass = 0; pass < THROUGHPUT_PASSES; pass++) {
+        for (size_t off = 0; off + piece <= len; off += piece) {
+            cg_embed_input in = {.name = "someFunction", .body = src + off, .body_len = piece};
+            cg_embedder_embed(e, &in, 1, v, NULL, 0);
+        }
     }
-    double s = (double)(cpu_ns() - t0) / 1e9;
-    printf("FIGURE embed_throughput_mb_per_cpu_s %.1f (%.1f MB in %.3f s, dim %d)\n",
-           (double)len / 1e6 / s, (double)len / 1e6, s, DIM);
+    double s = (double)(cpu_ns() - t0) / 1e9, mb = (double)len * THROUGHPUT_PASSES / 1e6;
+    printf("FIGURE embed_throughput_mb_per_cpu_s %.1f (%.1f MB in %.3f s, dim %d)\n", mb / s, mb, s,
+           DIM);
     cg_embedder_destroy(e);
     free(src);
     CG_CHECK(len > 0);

@@ -3,8 +3,10 @@
  * snake_case, camelCase, acronym runs and letter/digit changes; terms are lower-cased and
  * stemmed the same way on every side ("files"/"file", "parsing"/"parse"); the joined form of
  * multi-part identifiers appears only when asked; English function words and single letters
- * are dropped; long terms are cut at CG_SEARCH_TERM_MAX; a callback can stop the walk; and
- * term bags count field-weighted frequencies.
+ * are dropped; long terms are cut at CG_SEARCH_TERM_MAX; a callback can stop the walk; term
+ * bags count field-weighted frequencies; and the tokenizer's word-at-a-time fast paths (bit
+ * masks over 16-byte windows) give exactly the terms of its per-byte state machine applied to
+ * each identifier run, on many random texts (the terms feed stored postings and vectors).
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,9 +15,10 @@
 #include "codegraph/base.h"
 #include "codegraph/search.h"
 #include "search/bag.h"
+#include "search/tok_impl.h"
 
 typedef struct toks {
-    char out[1024];
+    char out[8192]; /* the terms, space-separated (a term has no spaces) */
     int n;
 } toks;
 
@@ -125,6 +128,45 @@ CG_TEST(bags_weight_fields)
     cg_bag_cap(&b, 2);
     CG_CHECK_EQ_INT(b.n, 2);
     cg_bag_release(&b);
+}
+
+CG_TEST(fast_paths_match_the_state_machine)
+{
+    /* identifier-heavy alphabet: cases, digits, '_', separators, a UTF-8 letter */
+    static const char alphabet[] = "aeiostrnxyzAEISTXZ0129____  ..\n\t-(\xc3\xa9";
+    static toks fast, ref;
+    static char text[300];
+    uint64_t seed = 42;
+    int mismatches = 0, terms = 0;
+
+    tok_init(); /* tok_run alone does not initialise the tables */
+    for (int round = 0; round < 20000; round++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        size_t len = 1 + (size_t)(seed >> 33) % (sizeof text - 1);
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            text[i] = alphabet[(seed >> 33) % (sizeof alphabet - 1)];
+        }
+        unsigned flags = round & 1 ? CG_TOK_JOINED : 0;
+        memset(&fast, 0, sizeof fast);
+        memset(&ref, 0, sizeof ref);
+        cg_search_tokenize(text, len, flags, collect, &fast);
+        const unsigned char *u = (const unsigned char *)text;
+        for (size_t i = 0; i < len;) { /* the reference: every run through tok_run */
+            if (tok_class[u[i]] == C_SEP) {
+                i++;
+                continue;
+            }
+            size_t end = i;
+            while (end < len && tok_class[u[end]] != C_SEP) end++;
+            tok_run(u, i, end, flags, collect, &ref);
+            i = end;
+        }
+        terms += fast.n > 0;
+        if (fast.n != ref.n || strcmp(fast.out, ref.out) != 0) mismatches++;
+    }
+    CG_CHECK_EQ_INT(mismatches, 0);
+    CG_CHECK(terms > 10000); /* the texts did produce terms */
 }
 
 CG_TEST_MAIN()
