@@ -34,6 +34,15 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# Embedder speed (issue 4 item 1: >= 200 MB per CPU-second per core) on the same tree and on
+# this repository's C, when the bench program is built (zig build bench-bins -Doptimize=ReleaseFast).
+SPEED="${BENCH_QUALITY_EMBED_SPEED:-$ROOT/zig-out/bench/quality_embed_speed}"
+if [ -x "$SPEED" ]; then
+    echo "== built-in embedder speed (MB per CPU-second, one thread)"
+    find "$TREE" -maxdepth 1 -name '*.py' | LC_ALL=C sort | xargs cat >"$TMP/stdlib.py"
+    find "$ROOT/src" -name '*.[ch]' | LC_ALL=C sort | xargs cat >"$TMP/ours.c"
+    "$SPEED" "$TMP/stdlib.py" "$TMP/ours.c"
+fi
 python3 "$HERE/corpus.py" "$TMP/corpus" "$TREE" || exit 1
 python3 "$HERE/evaluate.py" "$CG" "$TMP/corpus" "$TMP/data" "$QUERIES" &
 CHILD=$!
