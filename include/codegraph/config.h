@@ -97,8 +97,9 @@ typedef struct cg_config_parsing {
 
 typedef struct cg_config_mcp {
     int enabled;
-    char *endpoint;                  /**< "/mcp" */
-    uint64_t max_request_size_bytes; /**< 10MB; also the server's request-body max */
+    char *endpoint;                   /**< "/mcp" */
+    uint64_t max_request_size_bytes;  /**< 10MB; also the server's request-body max */
+    uint64_t max_response_size_bytes; /**< 64KB: no MCP answer is larger (lists page) */
     int max_concurrent_requests;
     int64_t request_timeout_ms;
     int rate_limit; /**< requests per minute per client */

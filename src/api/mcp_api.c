@@ -347,6 +347,7 @@ void cg_api_mcp(cg_req *rq)
                          .job_progress = host_job_progress,
                          .ud = s,
                          .search = s->search,
+                         .response_bytes_max = (size_t)s->cfg.mcp.max_response_size_bytes,
                          .metrics = s->metrics,
                          .shard = rq->shard};
         uint64_t deadline = rq->start_ns + (uint64_t)m->request_timeout_ms * 1000000u;

@@ -264,6 +264,7 @@ int cg_cli_mcp(int argc, char **argv)
                          .index_start = host_index_start,
                          .job_progress = host_job_progress,
                          .ud = &e,
+                         .response_bytes_max = (size_t)e.cfg.mcp.max_response_size_bytes,
                          .search = e.search};
         cg_log_info("mcp", "serving MCP on stdio");
         serve(&h, e.cfg.mcp.max_request_size_bytes);

@@ -188,6 +188,34 @@ class TestMcpHttpLimits(unittest.TestCase):
         finally:
             s.stop()
 
+    def test_response_size_configured(self):
+        """[mcp] max_response_size bounds every answer: a 400-function outline asked for in
+        pages of 200 comes back in pages that fit 8 KB, each saying it was cut short."""
+        s = Server({"mcp": {"rate_limit": 0, "max_response_size": "8KB"}})
+        try:
+            repo = os.path.join(s.tmp, "repo")
+            write_repo(repo)
+            index_sample(s, repo)
+            args = {"path": "app/big.py", "limit": 200}
+            seen, pages = 0, 0
+            while pages < 200:
+                r = post(s, {"jsonrpc": "2.0", "id": 9, "method": "tools/call",
+                             "params": {"name": "get_file_outline", "arguments": args}})
+                self.assertEqual(r.status, 200, r)
+                self.assertLessEqual(len(r.body), 8 * 1024)
+                out = r.json()["result"]["structuredContent"]
+                self.assertGreater(len(out["items"]), 0, out)
+                seen += len(out["items"])
+                pages += 1
+                if not out.get("cursor"):
+                    break
+                self.assertTrue(out["truncated"], out)
+                args = {"path": "app/big.py", "limit": 200, "cursor": out["cursor"]}
+            self.assertGreater(pages, 2)           # 8 KB could not hold 200 items
+            self.assertGreaterEqual(seen, 400)     # and nothing was lost on the way
+        finally:
+            s.stop()
+
     def test_rate_limit(self):
         s = Server({"mcp": {"rate_limit": 3}})
         try:
