@@ -35,7 +35,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 # Embedder speed (issue 4 item 1: >= 200 MB per CPU-second per core) on the same tree and on
-# this repository's C, when the bench program is built (zig build bench-bins -Doptimize=ReleaseFast).
+# this repository's C, when the bench program is built
+# (zig build bench-bins -Doptimize=ReleaseFast).
 SPEED="${BENCH_QUALITY_EMBED_SPEED:-$ROOT/zig-out/bench/quality_embed_speed}"
 if [ -x "$SPEED" ]; then
     echo "== built-in embedder speed (MB per CPU-second, one thread)"
