@@ -288,6 +288,13 @@ void sr_commit(cg_search *s, const sr_write *w)
 
 /* ---- vector rebuilds ---- */
 
+/* The RocksDB sequence a scan started now reflects, recorded in the saved index so a
+ * restart replays only when something was written since (not at every start). */
+static uint64_t vsrc_sequence(void *ctx)
+{
+    return cg_store_sequence(((cg_search *)ctx)->store);
+}
+
 static int vsrc_scan(void *ctx, int (*emit)(void *ectx, uint64_t id, const float *vec), void *ectx)
 {
     int rc = cg_search_foreach_vector(ctx, emit, ectx);
@@ -443,7 +450,7 @@ int cg_search_create(cg_search **out, cg_graph *g, const cg_config_vector *vc, s
     if (n_gone) gc_projects(s, gone, n_gone);
     if (!s->remote) idf_build(s); /* (a provider ignores IDF tables) */
     if (vi) {
-        cg_vindex_source src = {.scan = vsrc_scan, .ctx = s};
+        cg_vindex_source src = {.scan = vsrc_scan, .ctx = s, .sequence = vsrc_sequence};
         cg_vindex_source_set(vi, &src);
         cg_vindex_model_set(vi, s->emb->model);
     }

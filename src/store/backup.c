@@ -50,6 +50,7 @@
 #define BK_COMPACT_FORCE_OPTIMIZED 3   /* ::kForceOptimized (skips files this call wrote) */
 #define BK_SIDECAR_FORMAT "codegraph-backup-sidecar"
 #define BK_CHECKPOINT_FORMAT "codegraph-checkpoint"
+#define BK_ASIDE_TRIES 1000 /* ".pre-restore-<time>.<n>" names tried before giving up */
 
 static int bk_fail(char *err, size_t errlen, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -958,6 +959,15 @@ static int bk_restore_vectors(const char *dir, uint32_t id, const char *staged, 
     return rc < 0 ? rc : 0;
 }
 
+/* "<path>.pre-restore-<now>", or with ".<n>" added when that exists already (two restores
+ * within one second must not collide: renaming onto a non-empty directory fails). */
+static void bk_aside_name(char *out, size_t cap, const char *path, int64_t now)
+{
+    snprintf(out, cap, "%s.pre-restore-%lld", path, (long long)now);
+    for (int n = 1; n < BK_ASIDE_TRIES && access(out, F_OK) == 0; n++)
+        snprintf(out, cap, "%s.pre-restore-%lld.%d", path, (long long)now, n);
+}
+
 static int bk_restore_locked(bk_engine *e, const char *dir, uint32_t id, const char *db_path,
                              const char *vector_dir, cg_backup_restored *out, char *err,
                              size_t errlen)
@@ -979,11 +989,11 @@ static int bk_restore_locked(bk_engine *e, const char *dir, uint32_t id, const c
     /* The vectors first: a crash between the swaps leaves older vector files beside the old
      * database, which the vector index replays or rebuilds. */
     if (vector_dir) {
-        snprintf(aside, sizeof aside, "%s.pre-restore-%lld", vector_dir, (long long)now);
+        bk_aside_name(aside, sizeof aside, vector_dir, now);
         rc = bk_swap(vstaged, vector_dir, aside, out->old_vector, sizeof out->old_vector, err,
                      errlen);
     }
-    snprintf(aside, sizeof aside, "%s.pre-restore-%lld", db_path, (long long)now);
+    bk_aside_name(aside, sizeof aside, db_path, now);
     if (!rc) rc = bk_swap(staged, db_path, aside, out->old_db, sizeof out->old_db, err, errlen);
 fail:
     if (rc) {
