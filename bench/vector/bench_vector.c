@@ -19,7 +19,8 @@
  * common in code, are not held against either engine).
  *
  * Usage: vector_bench_vector [--n N] [--dim D] [--queries Q] [--m M] [--efc EFC]
- *                            [--cgv FILE] [--dir WORKDIR] [--threads T]
+ *                            [--cgv FILE] [--dir WORKDIR] [--threads T] [--ef-max EF]
+ *        (--ef-max: stop the ef sweep after EF, for quick runs; default: the whole sweep)
  *        (internal) vector_bench_vector --child-mmap DIR DIM M EFC MODEL METRIC QFILE
  *                   vector_bench_vector --child-faiss FILE QFILE
  */
@@ -55,6 +56,7 @@ extern char **environ;
 
 static const int ef_sweep[EF_SWEEP_N] = {10,  16,  24,  32,  48,  64,  96,
                                          128, 192, 256, 384, 512, 768, 1024};
+static int sweep_n = EF_SWEEP_N; /* rows measured (--ef-max) */
 
 typedef struct bench {
     int64_t n, nq;
@@ -234,7 +236,7 @@ static int cache_valid(const bench *b, const char *stamp)
     size_t r = fread(got, 1, sizeof(got) - 1, f);
     got[r] = 0;
     fclose(f);
-    return strcmp(got, stamp) == 0 && our_file(b, path, sizeof(path));
+    return strcmp(got, stamp) == 0; /* written last: faiss.index is complete */
 }
 
 static void export_ours(const bench *b, cg_faiss_index *fx)
@@ -286,6 +288,7 @@ static cg_faiss_index *build_index(bench *b)
     snprintf(path, sizeof(path), "%s/faiss.index", b->dir);
     if (cache_valid(b, stamp) && cg_faiss_read(&fx, path, err, sizeof(err)) == 0) {
         printf("index: reusing the cached build in %s\n", b->dir);
+        if (!our_file(b, path, sizeof(path))) export_ours(b, fx); /* our copy was removed */
     } else {
         snprintf(path, sizeof(path), "rm -rf '%s/idx' '%s/stamp'", b->dir, b->dir);
         if (system(path)) die("clean cache", b->dir);
@@ -621,6 +624,8 @@ static void parse_args(bench *b, int argc, char **argv)
             b->dir = v;
         else if (!strcmp(k, "--threads"))
             b->threads = atoi(v);
+        else if (!strcmp(k, "--ef-max"))
+            for (sweep_n = 1; sweep_n < EF_SWEEP_N && ef_sweep[sweep_n] <= atoi(v);) sweep_n++;
         else
             die("unknown option", k);
     }
@@ -630,7 +635,7 @@ static void parse_args(bench *b, int argc, char **argv)
 /* Smallest-ef row of a sweep reaching recall 0.95 (-1: none). */
 static int first_at(const meas *m, double target)
 {
-    for (int i = 0; i < EF_SWEEP_N; i++)
+    for (int i = 0; i < sweep_n; i++)
         if (m[i].recall >= target) return i;
     return -1;
 }
@@ -639,7 +644,7 @@ static void sweep(const bench *b, cg_vindex *v, cg_faiss_index *fx, meas *ours, 
 {
     printf("\n  ef | ours: recall@10     QPS  p50 us  p99 us | FAISS: recall@10     QPS  p50 us"
            "  p99 us | QPS ours/FAISS\n");
-    for (int i = 0; i < EF_SWEEP_N; i++) {
+    for (int i = 0; i < sweep_n; i++) {
         /* ROUNDS interleaved rounds per engine, the fastest kept: the machine is shared, and a
          * round that was preempted says nothing about either engine */
         for (int r = 0; r < ROUNDS; r++) {
@@ -695,7 +700,7 @@ static void report_goals(const meas *ours, const meas *fa, double exact_faiss, d
            exact_faiss, exact_ours);
     if (io < 0 || ifa < 0) {
         printf("recall@10 0.95 not reached by %s within ef <= %d\n", io < 0 ? "ours" : "FAISS",
-               ef_sweep[EF_SWEEP_N - 1]);
+               ef_sweep[sweep_n - 1]);
         return;
     }
     printf("at recall@10 >= 0.95 (smallest ef reaching it for each engine):\n"

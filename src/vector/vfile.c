@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,8 +41,8 @@ int cg_vfile_fail(char *err, size_t errlen, int code, const char *fmt, ...)
 
 #define CORRUPT(...) cg_vfile_fail(err, errlen, CG_ECORRUPT, __VA_ARGS__)
 
-static const char *const sec_names[CG_VSEC_COUNT] = {"ids",     "idmap",     "levels",
-                                                     "offsets", "neighbors", "vectors"};
+static const char *const sec_names[CG_VSEC_COUNT] = {
+    "ids", "idmap", "levels", "offsets", "neighbors", "vectors", "sq8 params", "sq8 codes"};
 
 static uint64_t sec_align(int s)
 {
@@ -79,6 +80,8 @@ static uint64_t sec_expected(const cg_vfile_header *h, int s)
     case CG_VSEC_LEVELS: return hnsw ? n * 4 : 0;
     case CG_VSEC_OFFSETS: return hnsw ? (n + 1) * 8 : 0;
     case CG_VSEC_VECTORS: return n * h->dim * 4; /* < 2^31 * 2^16 * 4: no overflow */
+    case CG_VSEC_SQPARAMS: return hnsw ? n * 8 : 0;
+    case CG_VSEC_SQCODES: return hnsw ? n * h->dim : 0;
     default: return 0;
     }
 }
@@ -188,6 +191,10 @@ static void view_fill(cg_vfile_view *v, const uint8_t *buf, size_t len)
     v->neighbors = (const int32_t *)(buf + h->sec[CG_VSEC_NEIGHBORS].offset);
     v->n_neighbors = h->sec[CG_VSEC_NEIGHBORS].length / 4;
     v->vectors = (const float *)(buf + h->sec[CG_VSEC_VECTORS].offset);
+    if (h->sec[CG_VSEC_SQCODES].length) {
+        v->sq_params = (const float *)(buf + h->sec[CG_VSEC_SQPARAMS].offset);
+        v->sq_codes = (const int8_t *)(buf + h->sec[CG_VSEC_SQCODES].offset);
+    }
 }
 
 int cg_vfile_check(const uint8_t *buf, size_t len, int mode, cg_vfile_view *v, char *err,
@@ -219,10 +226,24 @@ int cg_vfile_check_bulk(cg_vfile_view *v, char *err, size_t errlen)
 {
     int rc;
     if (!v || !v->h) return cg_vfile_fail(err, errlen, CG_EINVAL, "no view");
-    if ((rc = check_sum(v->base, v->h, CG_VSEC_NEIGHBORS, err, errlen))) return rc;
-    if ((rc = check_sum(v->base, v->h, CG_VSEC_VECTORS, err, errlen))) return rc;
+    for (int s = CG_VSEC_NEIGHBORS; s < CG_VSEC_COUNT; s++)
+        if ((rc = check_sum(v->base, v->h, s, err, errlen))) return rc;
     v->bulk_checked = 1;
     return 0;
+}
+
+void cg_vfile_sq_encode(const float *x, int dim, int8_t *code, float params[2])
+{
+    float mx = 0, sq = 0;
+    for (int j = 0; j < dim; j++) {
+        mx = fmaxf(mx, fabsf(x[j]));
+        sq += x[j] * x[j];
+    }
+    float scale = mx / 127.0f, inv = mx > 0 ? 127.0f / mx : 0;
+    for (int j = 0; j < dim; j++)
+        code[j] = (int8_t)fmaxf(-127.0f, fminf(127.0f, rintf(x[j] * inv)));
+    params[0] = scale;
+    params[1] = sq;
 }
 
 int64_t cg_vfile_node_of(const cg_vfile_view *v, uint64_t id)
@@ -323,12 +344,27 @@ static const void *content_sec(const cg_vfile_content *c, const cg_vfile_idmap_e
     case CG_VSEC_LEVELS: *len = hnsw ? n * 4 : 0; return c->levels;
     case CG_VSEC_NEIGHBORS: *len = hnsw ? c->offsets[n] * 4 : 0; return c->neighbors;
     case CG_VSEC_VECTORS: *len = n * (uint64_t)c->dim * 4; return c->vectors;
+    case CG_VSEC_SQPARAMS: *len = hnsw ? n * 8 : 0; return NULL; /* vw_put_sq */
+    case CG_VSEC_SQCODES: *len = hnsw ? n * (uint64_t)c->dim : 0; return NULL;
     default: *len = 0; return NULL;
     }
 }
 
+/* The SQ8 section s (params or codes) of c's vectors, encoded node by node. */
+static void vw_put_sq(vwriter *w, const cg_vfile_content *c, int s, int8_t *code)
+{
+    float params[2];
+    for (int64_t i = 0; i < c->n; i++) {
+        cg_vfile_sq_encode(c->vectors + (size_t)i * (size_t)c->dim, c->dim, code, params);
+        if (s == CG_VSEC_SQPARAMS)
+            vw_put(w, params, sizeof(params));
+        else
+            vw_put(w, code, (size_t)c->dim);
+    }
+}
+
 static void write_sections(vwriter *w, const cg_vfile_content *c, const cg_vfile_idmap_ent *idmap,
-                           cg_vfile_header *h)
+                           cg_vfile_header *h, int8_t *code)
 {
     static const uint64_t empty_offsets[1] = {0};
     for (int s = 0; s < CG_VSEC_COUNT; s++) {
@@ -342,7 +378,10 @@ static void write_sections(vwriter *w, const cg_vfile_content *c, const cg_vfile
             p = c->n > 0 ? (const void *)c->offsets : empty_offsets;
             len = ((uint64_t)c->n + 1) * 8;
         }
-        if (len) vw_put(w, p, len);
+        if (len && s >= CG_VSEC_SQPARAMS)
+            vw_put_sq(w, c, s, code);
+        else if (len)
+            vw_put(w, p, len);
         h->sec[s].length = len;
         h->sec[s].xxh3 = XXH3_64bits_digest(w->st);
     }
@@ -399,9 +438,10 @@ static int write_fd(int fd, const cg_vfile_content *c, const cg_vfile_idmap_ent 
     cg_vfile_header h;
     vwriter w = {.fd = fd};
     int rc = CG_ENOMEM;
+    int8_t *code = malloc((size_t)c->dim);
     w.buf = malloc(VFILE_WBUF);
     w.st = XXH3_createState();
-    if (!w.buf || !w.st) goto fail;
+    if (!w.buf || !w.st || !code) goto fail;
     header_fill(&h, c);
     vw_pad(&w, CG_VFILE_HEADER_SIZE); /* pos 0: writes nothing */
     {
@@ -411,7 +451,7 @@ static int write_fd(int fd, const cg_vfile_content *c, const cg_vfile_idmap_ent 
         vw_put(&w, zeros, sizeof(zeros));
         w.st = st;
     }
-    write_sections(&w, c, idmap, &h);
+    write_sections(&w, c, idmap, &h, code);
     vw_flush(&w);
     h.file_size = w.pos;
     h.header_xxh3 = XXH3_64bits(&h, offsetof(cg_vfile_header, header_xxh3));
@@ -419,6 +459,7 @@ static int write_fd(int fd, const cg_vfile_content *c, const cg_vfile_idmap_ent 
     if (!rc && pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) rc = errno ? -errno : -EIO;
     if (!rc && fsync(fd)) rc = -errno;
 fail:
+    free(code);
     free(w.buf);
     if (w.st) XXH3_freeState(w.st);
     return rc;

@@ -14,7 +14,17 @@
  *     NEIGHBORS  offsets[count] i32; level l of node i is the slice
  *                               [offsets[i] + cum[l], offsets[i] + cum[l+1]), -1 pads
  *     VECTORS    count x dim f32, node i at i * dim (L2-normalised for metric COSINE)
+ *     SQPARAMS   HNSW: count x {f32 scale, f32 sqnorm}             (empty for FLAT)
+ *     SQCODES    HNSW: count x dim i8, node i at i * dim            (empty for FLAT)
  *   file_size == end of the last section (no trailing bytes).
+ *
+ * SQ8 (version 2): the HNSW walk scores nodes from one-byte codes, a quarter of the bytes of
+ * their float vectors, and re-scores the nodes it keeps from VECTORS before answering, so
+ * results and scores are exact floats. Node i's code is round(x[j] / scale) with scale =
+ * max|x[j]| / 127 (0 for a zero vector); sqnorm = sum x[j]^2 of the float vector (for L2).
+ * The writer derives both sections from VECTORS (cg_vfile_sq_encode); they are checksummed
+ * with the bulk sections. Version 1 files (no SQ8) are refused as unsupported: the index is
+ * derived from RocksDB, so the caller rebuilds it.
  *
  * The header records magic "CGVINDX\x01", version, dim, metric, index type, HNSW M,
  * ef_construction/ef_search, max_level, entry point, count, the RocksDB sequence the file
@@ -26,8 +36,9 @@
  *     type; model NUL-terminated and shorter than the field; count <= CG_VFILE_COUNT_MAX;
  *   * every section aligned, in order, non-overlapping, inside file_size == the mapped length,
  *     with exactly the length count/dim imply (NEIGHBORS: offsets[count] * 4);
- *   * IDS, IDMAP, LEVELS, OFFSETS checksums always (they are small); NEIGHBORS and VECTORS
- *     checksums when asked (CG_VFILE_CHECK_FULL), otherwise later (cg_vfile_check_bulk);
+ *   * IDS, IDMAP, LEVELS, OFFSETS checksums always (they are small); NEIGHBORS, VECTORS,
+ *     SQPARAMS and SQCODES checksums when asked (CG_VFILE_CHECK_FULL), otherwise later
+ * (cg_vfile_check_bulk);
  *   * IDMAP strictly increasing, node < count, ids[node] == id; HNSW: 1 <= n_cum <=
  *     CG_VFILE_CUM_MAX, cum[0] == 0 and non-decreasing; 1 <= levels[i] <= max_level + 1 <
  *     n_cum; offsets[0] == 0, offsets[i+1] - offsets[i] == cum[levels[i]]; entry point < count
@@ -48,7 +59,7 @@
 #include "codegraph/vindex.h"
 
 #define CG_VFILE_MAGIC "CGVINDX\x01"
-#define CG_VFILE_VERSION 1
+#define CG_VFILE_VERSION 2
 /** Bytes reserved for the header at the start of the file. */
 #define CG_VFILE_HEADER_SIZE 4096
 /** Alignment of every section start (VECTORS: CG_VFILE_HEADER_SIZE, a page). */
@@ -67,6 +78,8 @@ enum cg_vfile_section {
     CG_VSEC_OFFSETS,
     CG_VSEC_NEIGHBORS,
     CG_VSEC_VECTORS,
+    CG_VSEC_SQPARAMS,
+    CG_VSEC_SQCODES,
     CG_VSEC_COUNT
 };
 
@@ -108,7 +121,9 @@ typedef struct cg_vfile_view {
     const int32_t *neighbors;
     uint64_t n_neighbors;
     const float *vectors;
-    int bulk_checked; /* NEIGHBORS and VECTORS checksums verified */
+    const float *sq_params; /* HNSW: {scale, sqnorm} per node; NULL for FLAT */
+    const int8_t *sq_codes; /* HNSW: dim codes per node; NULL for FLAT */
+    int bulk_checked;       /* NEIGHBORS, VECTORS and SQ8 checksums verified */
 } cg_vfile_view;
 
 /** Format a message into err (when err && errlen) and return code: the error helper of every
@@ -117,7 +132,7 @@ int cg_vfile_fail(char *err, size_t errlen, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 #define CG_VFILE_CHECK_SMALL 0 /* header + small sections + structure */
-#define CG_VFILE_CHECK_FULL 1  /* ... and the NEIGHBORS and VECTORS checksums */
+#define CG_VFILE_CHECK_FULL 1  /* ... and the NEIGHBORS, VECTORS and SQ8 checksums */
 
 /**
  * Check buf[0..len) as a vector file and fill *v. 0, or CG_ECORRUPT with the reason in err
@@ -126,8 +141,11 @@ int cg_vfile_fail(char *err, size_t errlen, int code, const char *fmt, ...)
 int cg_vfile_check(const uint8_t *buf, size_t len, int mode, cg_vfile_view *v, char *err,
                    size_t errlen);
 
-/** Verify the NEIGHBORS and VECTORS checksums of a checked view. 0 or CG_ECORRUPT. */
+/** Verify the NEIGHBORS, VECTORS and SQ8 checksums of a checked view. 0 or CG_ECORRUPT. */
 int cg_vfile_check_bulk(cg_vfile_view *v, char *err, size_t errlen);
+
+/** The SQ8 code of x[0..dim) into code[dim] and its {scale, sqnorm} into params[2]. */
+void cg_vfile_sq_encode(const float *x, int dim, int8_t *code, float params[2]);
 
 /** Node of id (binary search of IDMAP), or -1. */
 int64_t cg_vfile_node_of(const cg_vfile_view *v, uint64_t id);

@@ -5,6 +5,10 @@
  * entry point through levels max_level .. 1, then on level 0 a best-first expansion keeping
  * the ef closest kept nodes, stopping when the closest unexpanded candidate is farther than
  * the worst of a full result set. Unkept (filtered) nodes are expanded but never returned.
+ *
+ * Files with SQ8 codes (vfile.h) are walked on the codes: a node costs dim bytes instead of
+ * 4 * dim, and the walk is bound by memory traffic. The ef nodes the walk keeps are then
+ * re-scored from their float vectors, so the answer's order and scores are exact.
  */
 #include <math.h>
 #include <pthread.h>
@@ -16,8 +20,11 @@
 
 /* Neighbours gathered per expansion before distances are computed (prefetch window). */
 #define VS_BATCH 64
+/* Cache line size assumed by the whole-vector prefetch. */
+#define VS_LINE 64
 
 typedef float vs_f16 __attribute__((vector_size(64)));
+typedef int8_t vs_i8x16 __attribute__((vector_size(16)));
 
 /* Kernels on 16-float vectors through macros: a vector passed by value to a function would
  * change the ABI on targets without AVX-512 (the compiler splits it either way). */
@@ -68,6 +75,30 @@ float cg_vl2sq(const float *a, const float *b, int dim)
     s0 += s1;
     VS_HSUM(s, s0);
     for (; i < dim; i++) s += (a[i] - b[i]) * (a[i] - b[i]);
+    return s;
+}
+
+/* Dot product of a float vector and an int8 code (the SQ8 walk's kernel). */
+static float vs_dot_i8(const float *a, const int8_t *c, int dim)
+{
+    vs_f16 s0 = {0}, s1 = {0}, x0, x1;
+    vs_i8x16 c0, c1;
+    int i = 0;
+    float s;
+    for (; i + 32 <= dim; i += 32) {
+        memcpy(&c0, c + i, sizeof(c0)), memcpy(&c1, c + i + 16, sizeof(c1));
+        VS_LOAD(x0, a + i), VS_LOAD(x1, a + i + 16);
+        s0 += x0 * __builtin_convertvector(c0, vs_f16);
+        s1 += x1 * __builtin_convertvector(c1, vs_f16);
+    }
+    for (; i + 16 <= dim; i += 16) {
+        memcpy(&c0, c + i, sizeof(c0));
+        VS_LOAD(x0, a + i);
+        s0 += x0 * __builtin_convertvector(c0, vs_f16);
+    }
+    s0 += s1;
+    VS_HSUM(s, s0);
+    for (; i < dim; i++) s += a[i] * (float)c[i];
     return s;
 }
 
@@ -212,6 +243,11 @@ static inline const float *vs_vec(const cg_vfile_view *v, int64_t node)
     return v->vectors + node * v->dim;
 }
 
+static inline const int8_t *vs_code(const cg_vfile_view *v, int64_t node)
+{
+    return v->sq_codes + node * v->dim;
+}
+
 /* Neighbour slice of node at level (empty when node has no such level or it is corrupt). */
 static void vs_slice(const cg_vfile_view *v, int64_t node, int level, uint64_t *b, uint64_t *e)
 {
@@ -221,31 +257,6 @@ static void vs_slice(const cg_vfile_view *v, int64_t node, int level, uint64_t *
     *b = v->offsets[node] + (uint64_t)cum[level];
     *e = v->offsets[node] + (uint64_t)cum[level + 1];
     if (*e > v->n_neighbors || *b > *e) *b = *e = 0;
-}
-
-/* Greedy descent from the entry point to level 1's closest node. */
-static cg_vcand vs_descend(const cg_vfile_view *v, const float *q)
-{
-    cg_vcand cur = {cg_vdist(v->metric, q, vs_vec(v, v->h->entry_point), v->dim),
-                    v->h->entry_point};
-    for (int level = v->h->max_level; level >= 1; level--) {
-        for (int changed = 1; changed;) {
-            uint64_t b, e;
-            changed = 0;
-            vs_slice(v, cur.node, level, &b, &e);
-            for (uint64_t i = b; i < e; i++) {
-                int32_t nb = v->neighbors[i];
-                if (nb < 0) break;
-                if (nb >= v->n) continue;
-                float d = cg_vdist(v->metric, q, vs_vec(v, nb), v->dim);
-                if (d < cur.d) {
-                    cur = (cg_vcand){d, nb};
-                    changed = 1;
-                }
-            }
-        }
-    }
-    return cur;
 }
 
 /* Unvisited neighbours in slots [*i, e) into out, at most VS_BATCH (marked visited and
@@ -261,22 +272,70 @@ static int vs_gather(const cg_vfile_view *v, vs_scratch *s, uint64_t *i, uint64_
         }
         if (nb >= v->n || s->tags[nb] == s->tag) continue;
         s->tags[nb] = s->tag;
-        __builtin_prefetch(vs_vec(v, nb));
-        __builtin_prefetch(vs_vec(v, nb) + 16);
+        if (v->sq_codes) {
+            __builtin_prefetch(vs_code(v, nb));
+        } else {
+            __builtin_prefetch(vs_vec(v, nb));
+            __builtin_prefetch(vs_vec(v, nb) + 16);
+        }
         out[n++] = nb;
     }
     return n;
 }
 
+/* Every cache line of node's code, issued one node ahead of its distance computation so it
+ * streams in while the previous node is scored (measured: no gain for float vectors). */
+static inline void vs_prefetch_code(const cg_vfile_view *v, int32_t node)
+{
+    const char *p = (const char *)vs_code(v, node);
+    for (int o = 0; o < v->dim; o += VS_LINE) __builtin_prefetch(p + o);
+}
+
 typedef struct vs_walk {
     const cg_vfile_view *v;
     const float *q;
+    float qn; /* |q|^2, for the SQ8 L2 distance */
     int ef;
     cg_vsearch_keep_fn keep;
     void *ctx;
     vs_scratch *s;
     int ncand, nres;
 } vs_walk;
+
+/* Distance of node while walking: from its SQ8 code when the file has codes, else exact. */
+static inline float vs_walk_dist(const vs_walk *w, int32_t node)
+{
+    const cg_vfile_view *v = w->v;
+    if (!v->sq_codes) return cg_vdist(v->metric, w->q, vs_vec(v, node), v->dim);
+    const float *p = v->sq_params + 2 * (size_t)node;
+    float dot = p[0] * vs_dot_i8(w->q, vs_code(v, node), v->dim);
+    return v->metric == CG_VINDEX_L2 ? w->qn - 2 * dot + p[1] : -dot;
+}
+
+/* Greedy descent from the entry point to level 1's closest node. */
+static cg_vcand vs_descend(const vs_walk *w)
+{
+    const cg_vfile_view *v = w->v;
+    cg_vcand cur = {vs_walk_dist(w, v->h->entry_point), v->h->entry_point};
+    for (int level = v->h->max_level; level >= 1; level--) {
+        for (int changed = 1; changed;) {
+            uint64_t b, e;
+            changed = 0;
+            vs_slice(v, cur.node, level, &b, &e);
+            for (uint64_t i = b; i < e; i++) {
+                int32_t nb = v->neighbors[i];
+                if (nb < 0) break;
+                if (nb >= v->n) continue;
+                float d = vs_walk_dist(w, nb);
+                if (d < cur.d) {
+                    cur = (cg_vcand){d, nb};
+                    changed = 1;
+                }
+            }
+        }
+    }
+    return cur;
+}
 
 static void vs_res_offer(vs_walk *w, cg_vcand c)
 {
@@ -302,8 +361,8 @@ static int vs_level0(vs_walk *w, cg_vcand ep)
         while (at < e) {
             int nb = vs_gather(w->v, s, &at, e, batch);
             for (int i = 0; i < nb; i++) {
-                const float *x = vs_vec(w->v, batch[i]);
-                cg_vcand y = {cg_vdist(w->v->metric, w->q, x, w->v->dim), batch[i]};
+                if (w->v->sq_codes && i + 1 < nb) vs_prefetch_code(w->v, batch[i + 1]);
+                cg_vcand y = {vs_walk_dist(w, batch[i]), batch[i]};
                 if (w->nres < w->ef || y.d < s->res[0].d) {
                     if (vs_cand_push(s, &w->ncand, y)) return CG_ENOMEM;
                     vs_res_offer(w, y);
@@ -312,6 +371,15 @@ static int vs_level0(vs_walk *w, cg_vcand ep)
         }
     }
     return 0;
+}
+
+/* Exact float distances for the kept results of an SQ8 walk, and the max-heap rebuilt. */
+static void vs_rescore(vs_walk *w)
+{
+    cg_vcand *r = w->s->res;
+    for (int i = 0; i < w->nres; i++)
+        r[i].d = cg_vdist(w->v->metric, w->q, vs_vec(w->v, r[i].node), w->v->dim);
+    for (int i = 1; i < w->nres; i++) heap_up(r, i, 1);
 }
 
 int cg_vsearch(const cg_vfile_view *v, const float *q, int k, int ef, cg_vsearch_keep_fn keep,
@@ -323,8 +391,10 @@ int cg_vsearch(const cg_vfile_view *v, const float *q, int k, int ef, cg_vsearch
     vs_scratch *s = vs_scratch_get(v->n, ef);
     if (!s) return CG_ENOMEM;
     vs_walk w = {.v = v, .q = q, .ef = ef, .keep = keep, .ctx = ctx, .s = s};
-    int rc = vs_level0(&w, vs_descend(v, q));
+    if (v->sq_codes && v->metric == CG_VINDEX_L2) w.qn = cg_vdot(q, q, v->dim);
+    int rc = vs_level0(&w, vs_descend(&w));
     if (rc) return rc;
+    if (v->sq_codes) vs_rescore(&w);
     cg_vtopk t = {s->res, w.nres, ef};
     int n = cg_vtopk_sort(&t);
     n = CG_MIN(n, k);

@@ -3,13 +3,16 @@
  * exported from a FAISS IndexHNSWFlat returns the same neighbours as FAISS' own search on that
  * index and at least its recall against exact search; the delta, tombstones and replacement
  * semantics hold before and after a rebuild; the file persists and reopens with its RocksDB
- * sequence; mismatching options are reported as needs_rebuild; every single-byte corruption
+ * sequence; the SQ8 codes an HNSW file carries decode to its vectors within half a step, and a
+ * search walked on them answers with exact float scores, ordered, at the recall of a float
+ * walk; mismatching options are reported as needs_rebuild; every single-byte corruption
  * and every truncation tried (hundreds of offsets over every section) is detected by the
  * checker and by open, never crashing, and a rebuild repairs it; lazy verification catches a
  * corrupt bulk section later; searches run safely while another thread upserts and rebuilds.
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -152,16 +155,26 @@ static int overlap(const int64_t *a, const int64_t *b, int k)
     return n;
 }
 
+/* A FAISS index over base exported into a new temp dir, its file read and fully checked into
+ * *v; returns the file's bytes (v points into them). */
+static uint8_t *export_checked(char *dir, size_t dirlen, cg_faiss_index **fx, cg_vfile_view *v)
+{
+    char name[CG_VFILE_NAME_MAX], path[256], err[256];
+    size_t len;
+    tmpdir(dir, dirlen);
+    *fx = export_faiss(dir, name);
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    uint8_t *buf = slurp(path, &len);
+    CG_ASSERT(buf && cg_vfile_check(buf, len, CG_VFILE_CHECK_FULL, v, err, sizeof(err)) == 0);
+    return buf;
+}
+
 CG_TEST(mmap_search_matches_faiss)
 {
-    char dir[64], name[CG_VFILE_NAME_MAX], path[256], err[256];
-    tmpdir(dir, sizeof(dir));
-    cg_faiss_index *fx = export_faiss(dir, name);
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    size_t len;
-    uint8_t *buf = slurp(path, &len);
+    char dir[64], err[256];
+    cg_faiss_index *fx;
     cg_vfile_view v;
-    CG_CHECK_EQ_INT(cg_vfile_check(buf, len, CG_VFILE_CHECK_FULL, &v, err, sizeof(err)), 0);
+    uint8_t *buf = export_checked(dir, sizeof(dir), &fx, &v);
     /* FAISS rebuilt from our file's graph answers exactly like the original index */
     cg_faiss_hnsw_view fv;
     cg_faiss_index *fx2 = NULL;
@@ -179,26 +192,85 @@ CG_TEST(mmap_search_matches_faiss)
     cg_faiss_destroy(fx2);
     /* a graph inconsistent with M is refused */
     CG_CHECK_EQ_INT(cg_faiss_hnsw_from_view(&fx2, &fv, 16, err, sizeof(err)), CG_ECORRUPT);
-    int same = 0, ours_ok = 0, faiss_ok = 0;
+    /* our walk on the float vectors (files carry SQ8 codes; without them the walk is on the
+     * floats) takes FAISS' path; the SQ8 walk may differ but must not recall less */
+    cg_vfile_view vf = v;
+    vf.sq_codes = NULL, vf.sq_params = NULL;
+    int same = 0, ours_ok = 0, faiss_ok = 0, sq8_ok = 0;
     for (int q = 0; q < NQ; q++) {
         const float *qv = queries + q * DIM;
-        cg_vcand ours[K], exact[K];
+        cg_vcand ours[K], exact[K], sq8[K];
         float fd[K];
-        int64_t fl[K], ol[K], el[K];
-        CG_CHECK_EQ_INT(cg_vsearch(&v, qv, K, EF_LOW, NULL, NULL, ours), K);
+        int64_t fl[K], ol[K], el[K], sl[K];
+        CG_CHECK_EQ_INT(cg_vsearch(&vf, qv, K, EF_LOW, NULL, NULL, ours), K);
+        CG_CHECK_EQ_INT(cg_vsearch(&v, qv, K, EF_LOW, NULL, NULL, sq8), K);
         CG_CHECK_EQ_INT(cg_vsearch_exact(&v, qv, K, NULL, NULL, exact), K);
         CG_CHECK_EQ_INT(cg_faiss_search(fx, 1, qv, K, EF_LOW, fd, fl, err, sizeof(err)), 0);
-        for (int i = 0; i < K; i++) ol[i] = ours[i].node, el[i] = exact[i].node;
+        for (int i = 0; i < K; i++)
+            ol[i] = ours[i].node, el[i] = exact[i].node, sl[i] = sq8[i].node;
         same += overlap(ol, fl, K);
         ours_ok += overlap(ol, el, K);
         faiss_ok += overlap(fl, el, K);
+        sq8_ok += overlap(sl, el, K);
         /* the best hit's score equals the inner product FAISS reports for it */
         if (ol[0] == fl[0]) CG_CHECK(-ours[0].d > fd[0] - 1e-4f && -ours[0].d < fd[0] + 1e-4f);
+        if (sl[0] == fl[0]) CG_CHECK(-sq8[0].d > fd[0] - 1e-4f && -sq8[0].d < fd[0] + 1e-4f);
     }
-    printf("  overlap with FAISS %.3f, recall ours %.3f, FAISS %.3f\n", same / (double)(NQ * K),
-           ours_ok / (double)(NQ * K), faiss_ok / (double)(NQ * K));
+    printf("  overlap with FAISS %.3f, recall ours %.3f (SQ8 walk %.3f), FAISS %.3f\n",
+           same / (double)(NQ * K), ours_ok / (double)(NQ * K), sq8_ok / (double)(NQ * K),
+           faiss_ok / (double)(NQ * K));
     CG_CHECK(same >= NQ * K * 95 / 100);
     CG_CHECK(ours_ok >= faiss_ok - NQ * K / 50);
+    CG_CHECK(sq8_ok >= faiss_ok - NQ * K / 50);
+    cg_faiss_destroy(fx);
+    free(buf);
+    rmdir_all(dir);
+}
+
+/* Largest |code * scale - x| over node's components, in units of half a quantisation step. */
+static float sq8_error(const cg_vfile_view *v, int64_t node)
+{
+    const float *x = v->vectors + node * v->dim, *p = v->sq_params + 2 * node;
+    const int8_t *c = v->sq_codes + node * v->dim;
+    float worst = 0;
+    for (int j = 0; j < v->dim; j++) worst = fmaxf(worst, fabsf(c[j] * p[0] - x[j]));
+    return p[0] > 0 ? worst / (p[0] / 2) : worst;
+}
+
+CG_TEST(sq8_codes_and_exact_scores)
+{
+    char dir[64];
+    cg_faiss_index *fx;
+    cg_vfile_view v;
+    uint8_t *buf = export_checked(dir, sizeof(dir), &fx, &v);
+    CG_ASSERT(v.sq_codes != NULL && v.sq_params != NULL);
+    int bad_code = 0, bad_norm = 0;
+    for (int64_t i = 0; i < v.n; i++) {
+        const float *x = v.vectors + i * v.dim;
+        bad_code += sq8_error(&v, i) > 1.0001f;
+        bad_norm += fabsf(v.sq_params[2 * i + 1] - cg_vdot(x, x, v.dim)) > 1e-5f;
+    }
+    CG_CHECK_EQ_INT(bad_code, 0);
+    CG_CHECK_EQ_INT(bad_norm, 0);
+    /* every answer carries its exact float score, ascending by distance */
+    int inexact = 0, unordered = 0, found = 0, exact_found = 0;
+    for (int q = 0; q < NQ; q++) {
+        const float *qv = queries + q * DIM;
+        cg_vcand ours[K], exact[K];
+        int n = cg_vsearch(&v, qv, K, 4 * EF_LOW, NULL, NULL, ours);
+        CG_CHECK_EQ_INT(n, K);
+        CG_CHECK_EQ_INT(cg_vsearch_exact(&v, qv, K, NULL, NULL, exact), K);
+        for (int i = 0; i < n; i++) {
+            inexact += ours[i].d != -cg_vdot(qv, v.vectors + (int64_t)ours[i].node * DIM, DIM);
+            unordered += i > 0 && ours[i].d < ours[i - 1].d;
+            for (int j = 0; j < K; j++) found += ours[i].node == exact[j].node;
+        }
+        exact_found += K;
+    }
+    printf("  sq8 walk recall@%d at ef %d: %.3f\n", K, 4 * EF_LOW, found / (double)exact_found);
+    CG_CHECK_EQ_INT(inexact, 0);
+    CG_CHECK_EQ_INT(unordered, 0);
+    CG_CHECK(found >= exact_found * 9 / 10);
     cg_faiss_destroy(fx);
     free(buf);
     rmdir_all(dir);
