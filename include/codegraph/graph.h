@@ -235,6 +235,15 @@ typedef struct cg_graph_resolve_stats {
 int cg_graph_resolve_file(cg_graph *g, uint32_t project, uint64_t file_uid,
                           cg_graph_resolve_stats *st);
 /**
+ * A resolver: cg_graph_resolve_file for many files of one project in one resolve phase (no
+ * put of the project runs meanwhile), caching names and file paths across them. Used by one
+ * thread at a time. create: 0 or CG_ENOMEM; file: as cg_graph_resolve_file.
+ */
+typedef struct cg_graph_resolver cg_graph_resolver;
+int cg_graph_resolver_create(cg_graph *g, uint32_t project, cg_graph_resolver **out);
+int cg_graph_resolver_file(cg_graph_resolver *rv, uint64_t file_uid, cg_graph_resolve_stats *st);
+void cg_graph_resolver_destroy(cg_graph_resolver *rv);
+/**
  * Turn the pending work recorded by puts into a list of files to resolve: names defined or
  * removed since the last pass wake the unresolved references waiting on them and the
  * references resolved by name to an entity of that name. *uids (malloc-ed, caller frees)

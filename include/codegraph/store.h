@@ -40,7 +40,7 @@ typedef enum cg_store_cf {
     CG_STORE_CF_UNRESOLVED = 8, /**< "unresolved": unresolved references + resolution work */
     CG_STORE_CF_JOBS = 9,       /**< "jobs": index job records */
     /* Search (issue 4, text side); key encodings in the DESIGN comment of src/search/lex.c. */
-    CG_STORE_CF_LEX_POSTINGS, /**< "lex_postings": (project, term, entity) → tf, doc length */
+    CG_STORE_CF_LEX_POSTINGS, /**< "lex_postings": (project, term, file) → its entities */
     CG_STORE_CF_LEX_DOCS,     /**< "lex_docs": entity term bags and per-file corpus stats */
     CG_STORE_CF_COUNT
 } cg_store_cf;

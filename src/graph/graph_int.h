@@ -359,6 +359,7 @@ typedef struct gr_fctx {
     int n_ents;
     gr_ref *refs;
     uint32_t n_refs;
+    struct gr_xcache *xc; /* a resolver's cross-file caches (resolve.c), NULL: none */
 } gr_fctx;
 
 /* What resolving a file produces. */
@@ -374,5 +375,10 @@ int gr_resolve_refs(gr_fctx *c, cg_store_batch *b, gr_resolved *r, cg_graph_reso
 void gr_resolved_release(gr_resolved *r);
 /* Write r's edges (both directions) into b. */
 void gr_resolved_write(const gr_resolved *r, cg_store_batch *b, cg_buf *tmp);
+
+/* Caches a resolver keeps across the files of one resolve phase (DESIGN in resolve.c):
+ * candidates by name and candidate files' paths. NULL on ENOMEM. */
+struct gr_xcache *gr_xcache_create(void);
+void gr_xcache_destroy(struct gr_xcache *x);
 
 #endif

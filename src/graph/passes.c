@@ -1,7 +1,9 @@
 /*
  * passes.c — resolution passes over stored data: re-resolving one file from its stored
- * entities and references (cg_graph_resolve_file), turning pending names into dirty files
- * (cg_graph_resolve_pending), and both for a whole project (cg_graph_resolve_project).
+ * entities and references (cg_graph_resolve_file, or a resolver's cg_graph_resolver_file,
+ * which shares resolve.c's name and path caches across the files of one resolve phase),
+ * turning pending names into dirty files (cg_graph_resolve_pending), and both for a whole
+ * project (cg_graph_resolve_project).
  * The rules themselves are in resolve.c; the work keys in graph_int.h's DESIGN.
  */
 #include <stdio.h>
@@ -150,8 +152,9 @@ static int gr_drop_mark(cg_graph *g, uint32_t project, uint64_t uid)
     return rc;
 }
 
-int cg_graph_resolve_file(cg_graph *g, uint32_t project, uint64_t file_uid,
-                          cg_graph_resolve_stats *st)
+/* Resolve one file (cg_graph_resolve_file), with a resolver's caches when xc is set. */
+static int gr_resolve_file(cg_graph *g, uint32_t project, uint64_t file_uid, struct gr_xcache *xc,
+                           cg_graph_resolve_stats *st)
 {
     cg_store_batch *b = NULL;
     gr_resolved r;
@@ -161,6 +164,7 @@ int cg_graph_resolve_file(cg_graph *g, uint32_t project, uint64_t file_uid,
 
     memset(&r, 0, sizeof(r));
     rc = gr_fload_open(g, project, file_uid, &f);
+    f.c.xc = xc;
     if (rc == CG_ENOTFOUND) {
         gr_fload_release(&f);
         rc = gr_drop_mark(g, project, file_uid);
@@ -185,6 +189,47 @@ fail:
     cg_store_batch_destroy(b);
     gr_fload_release(&f);
     return rc;
+}
+
+int cg_graph_resolve_file(cg_graph *g, uint32_t project, uint64_t file_uid,
+                          cg_graph_resolve_stats *st)
+{
+    return gr_resolve_file(g, project, file_uid, NULL, st);
+}
+
+/* ---- resolvers: one resolve phase, caches shared across its files ---- */
+
+struct cg_graph_resolver {
+    cg_graph *g;
+    uint32_t project;
+    struct gr_xcache *xc;
+};
+
+int cg_graph_resolver_create(cg_graph *g, uint32_t project, cg_graph_resolver **out)
+{
+    cg_graph_resolver *rv = calloc(1, sizeof(*rv));
+
+    *out = NULL;
+    if (!rv || !(rv->xc = gr_xcache_create())) {
+        free(rv);
+        return CG_ENOMEM;
+    }
+    rv->g = g;
+    rv->project = project;
+    *out = rv;
+    return 0;
+}
+
+int cg_graph_resolver_file(cg_graph_resolver *rv, uint64_t file_uid, cg_graph_resolve_stats *st)
+{
+    return gr_resolve_file(rv->g, rv->project, file_uid, rv->xc, st);
+}
+
+void cg_graph_resolver_destroy(cg_graph_resolver *rv)
+{
+    if (!rv) return;
+    gr_xcache_destroy(rv->xc);
+    free(rv);
 }
 
 /* ---- pending names → dirty files ---- */
@@ -374,14 +419,17 @@ int cg_graph_resolve_pending(cg_graph *g, uint32_t project, int flags, uint64_t 
 
 int cg_graph_resolve_project(cg_graph *g, uint32_t project, int flags, cg_graph_resolve_stats *st)
 {
-    uint64_t *uids;
+    cg_graph_resolver *rv = NULL;
+    uint64_t *uids = NULL;
     size_t n;
     int rc = cg_graph_resolve_pending(g, project, flags, &uids, &n);
 
+    if (!rc) rc = cg_graph_resolver_create(g, project, &rv);
     for (size_t i = 0; !rc && i < n; i++) {
-        rc = cg_graph_resolve_file(g, project, uids[i], st);
+        rc = cg_graph_resolver_file(rv, uids[i], st);
         if (rc == CG_ENOTFOUND) rc = 0; /* a stale mark, dropped */
     }
+    cg_graph_resolver_destroy(rv);
     free(uids);
     return rc;
 }

@@ -69,19 +69,151 @@
 #define GR_CANDIDATES_MAX 256
 /* Imports of one file considered by rule 2. */
 #define GR_IMPORTS_MAX 256
+#define GR_IMPORT_WORDS ((GR_IMPORTS_MAX + 63) / 64) /* a bit per import */
 /* Bases of one class considered for a self/super receiver, and how many levels up the
  * in-file class hierarchy rule 1 looks for a receiver's member. */
 #define GR_BASES_MAX 8
 #define GR_BASE_DEPTH 4
 /* Dirty-mark writes buffered before a batch is written (resolve_pending). */
 #define GR_MARK_BATCH 4096
+/* Bytes of a parent name or a file stem that take part in comparisons: the rules once
+ * compared copies cut to 255 bytes, and the graph must not change with the way they are
+ * computed now (spans in place). */
+#define GR_PART_CMP_MAX 255
 
+/* A candidate file (by uid) and what rule 2 derives from its path, made on first use and
+ * kept while one file is resolved: its segments and, per import of the file, whether the
+ * import (or the import without its last segment) names the candidate's module. */
+typedef struct gr_cpath {
+    const char *path;
+    struct gr_xpath *xp; /* the resolver's entry of the file (shares fs), or NULL */
+    gr_segs *fs;         /* gr_segs_path(path), NULL until needed */
+    uint8_t *names;      /* [n_imports] GR_NAMES_* bits, NULL until needed */
+    /* gr_cand_imports: [lo, hi) in imp_by_last ([0]) and imp_by_pkg ([1]) of the imports
+     * keyed like the stem ([.][0]) or the directory ([.][1]); set once ranges_done */
+    int lo[2][2], hi[2][2], ranges_done;
+} gr_cpath;
+
+/* gr_cpath.names bits: "known" says the "yes" bit next to it was computed. */
+enum { GR_NAMES_MOD_KNOWN = 1, GR_NAMES_MOD = 2, GR_NAMES_PKG_KNOWN = 4, GR_NAMES_PKG = 8 };
+
+/* A candidate target. The fields after `reach` depend on the candidate and the file being
+ * resolved, never on the reference: they are computed once when the candidate is loaded
+ * and serve every reference of the same name (gr_load_cands memoises by name). */
 typedef struct gr_cand {
     uint64_t id;
     int kind, lang;
     const char *qname, *path;
     int score, prefix, reach;
+    int pix;          /* index into gr_rctx.paths */
+    const char *par;  /* the parent's simple name in qname ("a.B.run": "B"), a span */
+    size_t par_len;   /* … of at most GR_PART_CMP_MAX bytes */
+    const char *stem; /* the file's stem in path, a span of at most GR_PART_CMP_MAX */
+    size_t stem_len, qlen;
+    int same_dir, depth; /* in the directory of the file resolved; dots in qname */
+    /* rule 2's reference-independent part, per import m of the file (gr_cand_imports):
+     * mod: m names c's module; pkg: m is M.T with T c itself or one of its containers
+     * and M naming c's module */
+    int imp_done;
+    uint64_t mod[GR_IMPORT_WORDS], pkg[GR_IMPORT_WORDS];
 } gr_cand;
+
+/* ---- a resolver's cross-file caches ----
+ *
+ * DESIGN — a resolver (cg_graph_resolver, passes.c) resolves files of one project while no
+ * put or delete of that project runs (graph.h: write phases never overlap within a
+ * project), and resolving writes no names and no file uids. So the name index and the file
+ * paths every file of the phase reads are the same, and gr_xcache keeps them across files:
+ *   names: a simple name (by its 64-bit hash; a different name under the same hash is
+ *          simply read from the store) → every name-index entry spelled exactly so, in key
+ *          order: id, kind, language, qualified name. A name with more than
+ *          GR_XCACHE_NAME_ENTRIES entries is kept as "too long" and read from the store.
+ *          Filtering the entries as gr_load_cands filters the store's (own file, kind,
+ *          files only, at most GR_CANDIDATES_MAX) gives the same candidates.
+ *   paths: a file uid → its path and (made on first use) its segments.
+ * Invariants: everything lives in one arena, so pointers stay valid until it is emptied;
+ * it is emptied only between two files (gr_xcache_trim), when it holds more than
+ * GR_XCACHE_BYTES. Without a resolver (a put's own resolution, cg_graph_resolve_file)
+ * gr_fctx.xc is NULL and every read goes to the store.
+ */
+/* Bytes (entries, strings, segments) a resolver's caches hold before being emptied. */
+#define GR_XCACHE_BYTES ((size_t)32 << 20)
+/* Name-index entries of one name kept; a longer list is read from the store each time. */
+#define GR_XCACHE_NAME_ENTRIES 1024
+
+typedef struct gr_xent {
+    uint64_t id;
+    int kind, lang;
+    const char *qname;
+} gr_xent;
+
+typedef struct gr_xname {
+    const char *name;
+    int n; /* entries, -1: more than GR_XCACHE_NAME_ENTRIES (not kept) */
+    gr_xent *e;
+} gr_xname;
+
+typedef struct gr_xpath {
+    const char *path;
+    gr_segs *fs; /* NULL until needed */
+} gr_xpath;
+
+struct gr_xcache {
+    gr_arena arena;
+    size_t bytes;
+    gr_idmap names; /* hash of the name (0 → 1) → gr_xname * */
+    gr_idmap paths; /* file uid → gr_xpath * */
+};
+
+struct gr_xcache *gr_xcache_create(void)
+{
+    struct gr_xcache *x = calloc(1, sizeof(*x));
+    if (!x) return NULL;
+    gr_idmap_init(&x->names);
+    gr_idmap_init(&x->paths);
+    return x;
+}
+
+void gr_xcache_destroy(struct gr_xcache *x)
+{
+    if (!x) return;
+    gr_arena_free(&x->arena);
+    gr_idmap_release(&x->names);
+    gr_idmap_release(&x->paths);
+    free(x);
+}
+
+/* Empty the caches when they hold too much (only between files: see DESIGN). */
+static void gr_xcache_trim(struct gr_xcache *x)
+{
+    if (!x || x->bytes <= GR_XCACHE_BYTES) return;
+    gr_arena_free(&x->arena);
+    gr_idmap_release(&x->names);
+    gr_idmap_release(&x->paths);
+    gr_idmap_init(&x->names);
+    gr_idmap_init(&x->paths);
+    x->bytes = 0;
+}
+
+static void *gr_xalloc(struct gr_xcache *x, size_t n)
+{
+    x->bytes += n;
+    return gr_arena_alloc(&x->arena, n);
+}
+
+static char *gr_xstrdup(struct gr_xcache *x, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *c = gr_xalloc(x, n);
+    if (c) memcpy(c, s, n);
+    return c;
+}
+
+static uint64_t gr_xname_key(const char *s)
+{
+    uint64_t h = cg_graph_hash(s, strlen(s));
+    return h ? h : 1;
+}
 
 /* Resolution state for one file. */
 typedef struct gr_rctx {
@@ -90,23 +222,33 @@ typedef struct gr_rctx {
     gr_idmap local_ix; /* local id → index + 1 */
     gr_segs *imports;
     int n_imports;
+    /* import indices by their last segment (all) and by the one before it (imports of two
+     * or more segments: n_by_pkg): rule 2 only looks at imports whose module part can name
+     * a candidate's file, i.e. ends with its stem or its directory's name */
+    int *imp_by_last, *imp_by_pkg;
+    int n_by_pkg;
     gr_idmap path_ix; /* file uid → index + 1 into paths */
-    char **paths;
+    gr_cpath *paths;
     int n_paths, cap_paths;
     gr_arena arena;
     cg_store_iter *names; /* latest, unbounded, reused with seeks */
     cg_buf val, cstr;
-    gr_cand cands[GR_CANDIDATES_MAX];
+    gr_cand *cands;                      /* [GR_CANDIDATES_MAX] (heap: ~50 KB) */
     int n_cands, more_cands, seen_cands; /* seen: candidates of the current reference */
     char memo_s[GR_SEG_BYTES];           /* what cands holds: (memo_s, memo_kind, …) */
     int memo_kind, memo_files, memo_ok;
     char dir[CG_GRAPH_PATH_MAX + 1];
+    size_t dir_len;
+    /* the current reference's "Q.S" (qualified references, rule 3), joined once */
+    char qs[GR_SEG_BYTES];
+    size_t qs_len;
     /* the current reference's receiver class (self/super/implicit): name and bases */
     const char *cls_name;
     const char *bases[GR_BASES_MAX];
     int n_bases;
     int ref_kind;          /* the kind of the reference being resolved */
     int qualified_calls;   /* the file's language names calls with their qualifier */
+    int oom;               /* an allocation for a cached path failed: the file fails */
     uint32_t *inh;         /* indices of the file's inherit / implement references */
     const char **inh_name; /* … and their simple names (in the arena) */
     uint32_t n_inh;
@@ -121,24 +263,53 @@ static int gr_by_name_cmp(const void *a, const void *b, void *ctx)
     return d ? d : (x->id > y->id) - (x->id < y->id);
 }
 
-static void gr_dirname(char *dst, size_t cap, const char *path)
+/* The length of path's directory part ("a/b/c.py": 3), cut to cap - 1. */
+static size_t gr_dirname_len(const char *path, size_t cap)
 {
     const char *slash = strrchr(path, '/');
     size_t n = slash ? (size_t)(slash - path) : 0;
-    snprintf(dst, cap, "%.*s", (int)n, path);
+    return CG_MIN(n, cap - 1);
+}
+
+/* The segment import m is ordered by: its last (pkg 0) or the one before (pkg 1). */
+static const char *gr_imp_key(const gr_segs *imports, int m, int pkg)
+{
+    return imports[m].s[imports[m].n - 1 - pkg];
+}
+
+typedef struct gr_impord {
+    const gr_segs *imports;
+    int pkg;
+} gr_impord;
+
+static int gr_imp_cmp(const void *a, const void *b, void *ctx)
+{
+    const gr_impord *o = ctx;
+    int x = *(const int *)a, y = *(const int *)b;
+    int d = strcmp(gr_imp_key(o->imports, x, o->pkg), gr_imp_key(o->imports, y, o->pkg));
+    return d ? d : x - y;
 }
 
 static int gr_rctx_imports(gr_rctx *r)
 {
     gr_fctx *c = r->c;
+    gr_impord o0 = {.pkg = 0}, o1 = {.pkg = 1};
 
     r->imports = calloc(GR_IMPORTS_MAX, sizeof(*r->imports));
-    if (!r->imports) return CG_ENOMEM;
+    r->imp_by_last = calloc(GR_IMPORTS_MAX, sizeof(int));
+    r->imp_by_pkg = calloc(GR_IMPORTS_MAX, sizeof(int));
+    if (!r->imports || !r->imp_by_last || !r->imp_by_pkg) return CG_ENOMEM;
     for (uint32_t i = 0; i < c->n_refs && r->n_imports < GR_IMPORTS_MAX; i++) {
         if (c->refs[i].kind != CG_REF_IMPORT) continue;
         gr_segs_split(&r->imports[r->n_imports], c->refs[i].name, 1);
-        if (r->imports[r->n_imports].n > 0) r->n_imports++;
+        if (r->imports[r->n_imports].n == 0) continue;
+        if (r->imports[r->n_imports].n > 1) r->imp_by_pkg[r->n_by_pkg++] = r->n_imports;
+        r->imp_by_last[r->n_imports] = r->n_imports;
+        r->n_imports++;
     }
+    o0.imports = o1.imports = r->imports;
+    qsort_r(r->imp_by_last, (size_t)r->n_imports, sizeof(int), gr_imp_cmp, &o0);
+    qsort_r(r->imp_by_pkg, (size_t)r->n_by_pkg, sizeof(int), gr_imp_cmp, &o1);
     return 0;
 }
 
@@ -184,9 +355,12 @@ static int gr_rctx_init(gr_rctx *r, gr_fctx *c)
     cg_buf_init(&r->cstr);
     gr_idmap_init(&r->local_ix);
     gr_idmap_init(&r->path_ix);
-    gr_dirname(r->dir, sizeof(r->dir), c->path);
+    r->dir_len = gr_dirname_len(c->path, sizeof(r->dir));
+    memcpy(r->dir, c->path, r->dir_len);
+    r->dir[r->dir_len] = '\0';
     r->by_name = calloc((size_t)c->n_ents + 1, sizeof(int));
-    if (!r->by_name) return CG_ENOMEM;
+    r->cands = malloc(GR_CANDIDATES_MAX * sizeof(*r->cands)); /* set when loaded */
+    if (!r->by_name || !r->cands) return CG_ENOMEM;
     for (int i = 0; i < c->n_ents && !rc; i++) {
         r->by_name[i] = i;
         rc = gr_idmap_put(&r->local_ix, c->ents[i].local, (uint64_t)i + 1);
@@ -201,10 +375,13 @@ static int gr_rctx_init(gr_rctx *r, gr_fctx *c)
 static void gr_rctx_release(gr_rctx *r)
 {
     free(r->by_name);
+    free(r->cands);
     free(r->imports);
+    free(r->imp_by_last);
+    free(r->imp_by_pkg);
     free(r->inh);
     free(r->inh_name);
-    free(r->paths);
+    free(r->paths); /* their fs and names live in the arena */
     gr_idmap_release(&r->local_ix);
     gr_idmap_release(&r->path_ix);
     gr_arena_free(&r->arena);
@@ -249,31 +426,50 @@ static int gr_classlike(int kind)
            kind == CG_KIND_TRAIT || kind == CG_KIND_ENUM || kind == CG_KIND_MODULE;
 }
 
-/* "q1.q2.S" joined with '.' into dst. */
-static void gr_segs_join(const gr_segs *sg, int from, int to, char *dst, size_t cap)
+/* Append [s, s + n) to dst (length *len, capacity cap), cut at cap - 1 bytes. */
+static void gr_append(char *dst, size_t *len, size_t cap, const char *s, size_t n)
+{
+    n = CG_MIN(n, cap - 1 - *len);
+    memcpy(dst + *len, s, n);
+    *len += n;
+    dst[*len] = '\0';
+}
+
+/* "q1.q2.S" joined with '.' into dst, cut at cap - 1 bytes; returns its length. */
+static size_t gr_segs_join(const gr_segs *sg, int from, int to, char *dst, size_t cap)
 {
     size_t n = 0;
     dst[0] = '\0';
-    for (int i = from; i < to && n < cap; i++)
-        n += (size_t)snprintf(dst + n, cap - n, "%s%s", i > from ? "." : "", sg->s[i]);
+    for (int i = from; i < to; i++) {
+        if (i > from) gr_append(dst, &n, cap, ".", 1);
+        gr_append(dst, &n, cap, sg->s[i], strlen(sg->s[i]));
+    }
+    return n;
 }
 
-/* qname is "qs" or ends with ".qs". */
-static int gr_qname_ends(const char *qname, const char *qs)
+/* qname (a bytes) is qs (b bytes) or ends with ".qs". */
+static int gr_qname_ends(const char *qname, size_t a, const char *qs, size_t b)
 {
-    size_t a = strlen(qname), b = strlen(qs);
-    if (a == b) return strcmp(qname, qs) == 0;
-    return a > b && qname[a - b - 1] == '.' && strcmp(qname + a - b, qs) == 0;
+    if (a == b) return memcmp(qname, qs, a) == 0;
+    return a > b && qname[a - b - 1] == '.' && memcmp(qname + a - b, qs, b) == 0;
 }
 
-/* The simple name of the qualified name's parent part ("a.B.run" → "B"), into dst. */
-static void gr_qname_parent(const char *qname, char *dst, size_t cap)
+/* The simple name of the qualified name's parent part ("a.B.run" → "B") as a span of at
+ * most GR_PART_CMP_MAX bytes in qname; "" when qname has no parent part. */
+static const char *gr_qname_parent(const char *qname, size_t *len)
 {
     const char *last = strrchr(qname, '.'), *p = last;
-    dst[0] = '\0';
-    if (!last) return;
+    *len = 0;
+    if (!last) return "";
     while (p > qname && p[-1] != '.') p--;
-    snprintf(dst, cap, "%.*s", (int)(last - p), p);
+    *len = CG_MIN((size_t)(last - p), (size_t)GR_PART_CMP_MAX);
+    return p;
+}
+
+/* Does the span [p, p + n) (no NUL inside) spell s? */
+static int gr_span_is(const char *p, size_t n, const char *s)
+{
+    return strncmp(p, s, n) == 0 && s[n] == '\0';
 }
 
 /* Does entity e fit reference kind rk in this pass? A type reference first looks for a
@@ -355,7 +551,8 @@ static uint64_t gr_exact_in_bases(const gr_rctx *r, int rkind, uint32_t cls, int
 static uint64_t gr_exact_pass(const gr_rctx *r, const gr_ref *ref, const gr_segs *sg, int lo,
                               int hi, int pass)
 {
-    char qs[GR_SEG_BYTES], parent[256];
+    char qs[GR_SEG_BYTES];
+    size_t qs_len, par_len;
 
     if (sg->receiver == 2) return 0;
     if (sg->receiver == 1) {
@@ -372,12 +569,14 @@ static uint64_t gr_exact_pass(const gr_rctx *r, const gr_ref *ref, const gr_segs
         }
         return id;
     }
-    gr_segs_join(sg, 0, sg->n, qs, sizeof(qs));
+    qs_len = gr_segs_join(sg, 0, sg->n, qs, sizeof(qs));
     for (int i = lo; i < hi; i++) {
         const gr_fent *e = &r->c->ents[r->by_name[i]];
         if (!gr_fits_pass(r, ref->kind, e, pass)) continue;
-        gr_qname_parent(e->qname, parent, sizeof(parent));
-        if (gr_qname_ends(e->qname, qs) || strcmp(parent, sg->s[sg->n - 2]) == 0) return e->id;
+        const char *par = gr_qname_parent(e->qname, &par_len);
+        if (gr_qname_ends(e->qname, strlen(e->qname), qs, qs_len) ||
+            gr_span_is(par, par_len, sg->s[sg->n - 2]))
+            return e->id;
     }
     return 0;
 }
@@ -409,33 +608,108 @@ static void gr_receiver_load(gr_rctx *r, const gr_ref *ref, const gr_segs *sg)
     if (e) r->n_bases = gr_class_bases(r, cls, r->bases);
 }
 
-/* The path of a file uid (cached for this file's resolution, and in the graph). */
-static const char *gr_uid_path(gr_rctx *r, uint64_t uid)
+/* The path of file uid: our own file's from the context, else from the resolver's cache
+ * or through the graph's (then kept in the resolver's); "" when unknown. 0, CG_ENOMEM. */
+static int gr_uid_path_find(gr_rctx *r, uint64_t uid, const char **path, gr_xpath **xp)
 {
-    char path[CG_GRAPH_PATH_MAX + 1];
-    uint64_t ix;
+    struct gr_xcache *x = r->c->xc;
+    char buf[CG_GRAPH_PATH_MAX + 1];
+    uint64_t v;
 
-    if (gr_idmap_get(&r->path_ix, uid, &ix)) return r->paths[ix - 1];
-    if (gr_uid_path_get(r->c->g, uid, path, sizeof(path)) != 0) path[0] = '\0';
+    *xp = NULL;
+    if (uid == r->c->uid) {
+        *path = r->c->path;
+        return 0;
+    }
+    if (x && gr_idmap_get(&x->paths, uid, &v)) {
+        *xp = (gr_xpath *)(uintptr_t)v;
+        *path = (*xp)->path;
+        return 0;
+    }
+    if (gr_uid_path_get(r->c->g, uid, buf, sizeof(buf)) != 0) buf[0] = '\0';
+    *path = gr_arena_strdup(&r->arena, buf);
+    if (!*path) return CG_ENOMEM;
+    if (!x) return 0;
+    if (!(*xp = gr_xalloc(x, sizeof(**xp))) || !((*xp)->path = gr_xstrdup(x, buf)))
+        return CG_ENOMEM;
+    (*xp)->fs = NULL;
+    return gr_idmap_put(&x->paths, uid, (uint64_t)(uintptr_t)*xp);
+}
+
+/* The entry of file uid in r->paths (made on first use): 0 and *ix, or CG_ENOMEM. */
+static int gr_cpath_get(gr_rctx *r, uint64_t uid, int *ix)
+{
+    const char *path;
+    gr_xpath *xp;
+    uint64_t v;
+    int rc;
+
+    if (gr_idmap_get(&r->path_ix, uid, &v)) {
+        *ix = (int)v - 1;
+        return 0;
+    }
+    if ((rc = gr_uid_path_find(r, uid, &path, &xp))) return rc;
     if (r->n_paths == r->cap_paths) {
         int cap = r->cap_paths ? r->cap_paths * 2 : 64;
-        char **n = realloc(r->paths, (size_t)cap * sizeof(*n));
-        if (!n) return "";
+        gr_cpath *n = realloc(r->paths, (size_t)cap * sizeof(*n));
+        if (!n) return CG_ENOMEM;
         r->paths = n;
         r->cap_paths = cap;
     }
-    char *copy = gr_arena_strdup(&r->arena, path);
-    if (!copy || gr_idmap_put(&r->path_ix, uid, (uint64_t)r->n_paths + 1)) return "";
-    r->paths[r->n_paths++] = copy;
-    return copy;
+    if (gr_idmap_put(&r->path_ix, uid, (uint64_t)r->n_paths + 1)) return CG_ENOMEM;
+    r->paths[r->n_paths] = (gr_cpath){.path = path, .xp = xp, .fs = xp ? xp->fs : NULL};
+    *ix = r->n_paths++;
+    return 0;
+}
+
+/* Length of the common directory prefix of our file and path (in bytes, at '/'). */
+static int gr_common_dir(const gr_rctx *r, const char *path)
+{
+    int n = 0, last = 0;
+    while (r->dir[n] && path[n] && r->dir[n] == path[n]) {
+        n++;
+        if (path[n] == '/' && (r->dir[n] == '\0' || r->dir[n] == '/')) last = n;
+    }
+    return last;
+}
+
+/* Segments of a qualified name minus one (dots outside the last segment). */
+static int gr_qname_depth(const char *q)
+{
+    int n = 0;
+    for (; *q; q++) n += *q == '.';
+    return n;
+}
+
+/* Set c's path from entry pix and what the rules derive from c alone (see gr_cand). */
+static void gr_cand_derive(const gr_rctx *r, gr_cand *c, int pix)
+{
+    const char *base, *dot;
+    size_t n;
+
+    c->pix = pix;
+    c->path = r->paths[pix].path;
+    c->par = gr_qname_parent(c->qname, &c->par_len);
+    c->qlen = strlen(c->qname);
+    c->depth = gr_qname_depth(c->qname);
+    c->prefix = gr_common_dir(r, c->path);
+    /* the stem as gr_path_stem cuts it: the file name without its last extension */
+    base = strrchr(c->path, '/');
+    base = base ? base + 1 : c->path;
+    dot = strrchr(base, '.');
+    n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    c->stem = base;
+    c->stem_len = CG_MIN(n, (size_t)GR_PART_CMP_MAX);
+    n = gr_dirname_len(c->path, sizeof(r->dir));
+    c->same_dir = n == r->dir_len && memcmp(c->path, r->dir, n) == 0;
 }
 
 /* Rule 3 also weighs this file's own entities named s (those rule 1 passed over: methods
  * of other classes, members of non-enclosing scopes), so that a guess by name never
  * prefers another file's entity over an equally good one here. */
-static void gr_own_cands(gr_rctx *r, const char *s, int rkind)
+static int gr_own_cands(gr_rctx *r, const char *s, int rkind)
 {
-    int lo, hi;
+    int lo, hi, pix, rc;
 
     gr_name_range(r, s, &lo, &hi);
     for (int i = lo; i < hi; i++) {
@@ -443,61 +717,156 @@ static void gr_own_cands(gr_rctx *r, const char *s, int rkind)
         if (!gr_fits(rkind, e->kind)) continue;
         if (r->n_cands == GR_CANDIDATES_MAX) {
             r->more_cands = 1;
-            return;
+            return 0;
         }
-        r->cands[r->n_cands++] = (gr_cand){.id = e->id,
-                                           .kind = e->kind,
-                                           .lang = r->c->lang,
-                                           .qname = e->qname,
-                                           .path = r->c->path};
+        if ((rc = gr_cpath_get(r, r->c->uid, &pix))) return rc;
+        r->cands[r->n_cands] =
+            (gr_cand){.id = e->id, .kind = e->kind, .lang = r->c->lang, .qname = e->qname};
+        gr_cand_derive(r, &r->cands[r->n_cands++], pix);
     }
+    return 0;
+}
+
+/* Take candidate (id, kind) if it passes gr_load_cands's filters: 1 taken, 0 skipped, -1
+ * no room left (more_cands set). */
+static int gr_cand_take(gr_rctx *r, uint64_t id, int kind, int rkind, int files_only)
+{
+    if (CG_GRAPH_ID_FILE(id) == r->c->uid || !gr_fits(rkind, kind)) return 0;
+    if (files_only >= 0 && (kind == CG_GRAPH_KIND_FILE) != files_only) return 0;
+    if (r->n_cands == GR_CANDIDATES_MAX) {
+        r->more_cands = 1;
+        return -1;
+    }
+    return 1;
+}
+
+/* Step r->names to the next name-index entry under prefix pre spelled exactly s (seek to
+ * the first one when `first`): 1 and *id, *nm (valid until the next step), 0 at the end. */
+static int gr_names_step(gr_rctx *r, const gr_key *pre, const char *s, int first, uint64_t *id,
+                         gr_name *nm)
+{
+    if (first)
+        cg_store_iter_seek(r->names, pre->b, pre->n);
+    else
+        cg_store_iter_next(r->names);
+    for (; cg_store_iter_valid(r->names); cg_store_iter_next(r->names)) {
+        size_t kl, vl;
+        const uint8_t *k = cg_store_iter_key(r->names, &kl);
+        const void *v = cg_store_iter_value(r->names, &vl);
+        if (kl != pre->n + 8 || memcmp(k, pre->b, pre->n) != 0) return 0;
+        if (gr_dec_name(v, vl, nm) != 0 || strcmp(nm->name, s) != 0) continue;
+        *id = gr_get_u64(k + pre->n);
+        return 1;
+    }
+    return 0;
+}
+
+/* gr_load_cands from the store: the name-index entries under prefix pre named exactly s. */
+static int gr_store_cands(gr_rctx *r, const gr_key *pre, const char *s, int rkind, int files_only)
+{
+    size_t qoff[GR_CANDIDATES_MAX];
+    uint64_t id;
+    gr_name nm;
+    int t;
+
+    cg_buf_reset(&r->cstr);
+    for (int first = 1; gr_names_step(r, pre, s, first, &id, &nm); first = 0) {
+        if ((t = gr_cand_take(r, id, nm.kind, rkind, files_only)) < 0) break;
+        if (t == 0) continue;
+        qoff[r->n_cands] = r->cstr.len;
+        cg_buf_append(&r->cstr, nm.qname, strlen(nm.qname) + 1);
+        r->cands[r->n_cands++] = (gr_cand){.id = id, .kind = nm.kind, .lang = nm.lang};
+    }
+    if (!cg_buf_ok(&r->cstr)) return CG_ENOMEM;
+    for (int i = 0; i < r->n_cands; i++) r->cands[i].qname = r->cstr.data + qoff[i];
+    return cg_store_iter_status(r->names, NULL, 0);
+}
+
+/* Read every name-index entry under pre named exactly s into xn (n = -1 when more than
+ * GR_XCACHE_NAME_ENTRIES). */
+static int gr_xname_fill(gr_rctx *r, const gr_key *pre, const char *s, gr_xname *xn)
+{
+    struct gr_xcache *x = r->c->xc;
+    gr_xent e[GR_XCACHE_NAME_ENTRIES];
+    uint64_t id;
+    gr_name nm;
+
+    xn->n = 0;
+    for (int first = 1; gr_names_step(r, pre, s, first, &id, &nm); first = 0) {
+        if (xn->n == GR_XCACHE_NAME_ENTRIES) {
+            xn->n = -1;
+            break;
+        }
+        e[xn->n] = (gr_xent){.id = id, .kind = nm.kind, .lang = nm.lang};
+        if (!(e[xn->n++].qname = gr_xstrdup(x, nm.qname))) return CG_ENOMEM;
+    }
+    if (xn->n > 0 && !(xn->e = gr_xalloc(x, (size_t)xn->n * sizeof(*e)))) return CG_ENOMEM;
+    if (xn->n > 0) memcpy(xn->e, e, (size_t)xn->n * sizeof(*e));
+    return cg_store_iter_status(r->names, NULL, 0);
+}
+
+/* The resolver's entries named s (read on first use); *out NULL when the cache cannot
+ * answer (no resolver, another name under the same hash). */
+static int gr_xname_get(gr_rctx *r, const gr_key *pre, const char *s, const gr_xname **out)
+{
+    struct gr_xcache *x = r->c->xc;
+    uint64_t key = gr_xname_key(s), v;
+    gr_xname *xn;
+    int rc;
+
+    *out = NULL;
+    if (!x) return 0;
+    if (gr_idmap_get(&x->names, key, &v)) {
+        xn = (gr_xname *)(uintptr_t)v;
+        if (strcmp(xn->name, s) == 0) *out = xn;
+        return 0;
+    }
+    if (!(xn = gr_xalloc(x, sizeof(*xn))) || !(xn->name = gr_xstrdup(x, s))) return CG_ENOMEM;
+    xn->e = NULL;
+    if ((rc = gr_xname_fill(r, pre, s, xn)) ||
+        (rc = gr_idmap_put(&x->names, key, (uint64_t)(uintptr_t)xn)))
+        return rc;
+    *out = xn;
+    return 0;
 }
 
 /* Load candidates named exactly s (other files, and for rule 3 (files_only < 0) this file)
- * whose kind satisfies want(kind). */
+ * whose kind satisfies want(kind): from the resolver's cache when it holds s, else from
+ * the store (same candidates, same order). */
 static int gr_load_cands(gr_rctx *r, const char *s, int rkind, int files_only)
 {
+    const gr_xname *xn;
     gr_key pre;
-    size_t qoff[GR_CANDIDATES_MAX];
-    int rc;
+    int rc, pix;
 
     if (r->memo_ok && r->memo_kind == rkind && r->memo_files == files_only &&
         strcmp(r->memo_s, s) == 0)
         return 0; /* references come grouped by name: load each name once */
     r->memo_ok = 0;
     r->n_cands = r->more_cands = 0;
-    cg_buf_reset(&r->cstr);
     gr_key_reset(&pre);
     gr_key_u32(&pre, r->c->project);
     gr_key_lower(&pre, s);
     gr_key_u8(&pre, 0);
     if (pre.over) return 0;
-    for (cg_store_iter_seek(r->names, pre.b, pre.n); cg_store_iter_valid(r->names);
-         cg_store_iter_next(r->names)) {
-        size_t kl, vl;
-        const uint8_t *k = cg_store_iter_key(r->names, &kl);
-        const void *v = cg_store_iter_value(r->names, &vl);
-        gr_name nm;
-        if (kl != pre.n + 8 || memcmp(k, pre.b, pre.n) != 0) break;
-        uint64_t id = gr_get_u64(k + pre.n);
-        if (CG_GRAPH_ID_FILE(id) == r->c->uid || gr_dec_name(v, vl, &nm) != 0) continue;
-        if (strcmp(nm.name, s) != 0 || !gr_fits(rkind, nm.kind)) continue;
-        if (files_only >= 0 && (nm.kind == CG_GRAPH_KIND_FILE) != files_only) continue;
-        if (r->n_cands == GR_CANDIDATES_MAX) {
-            r->more_cands = 1;
-            break;
+    if ((rc = gr_xname_get(r, &pre, s, &xn))) return rc;
+    if (!xn || xn->n < 0) {
+        if ((rc = gr_store_cands(r, &pre, s, rkind, files_only))) return rc;
+    } else {
+        for (int i = 0; i < xn->n; i++) {
+            const gr_xent *e = &xn->e[i];
+            int t = gr_cand_take(r, e->id, e->kind, rkind, files_only);
+            if (t < 0) break;
+            if (t > 0)
+                r->cands[r->n_cands++] =
+                    (gr_cand){.id = e->id, .kind = e->kind, .lang = e->lang, .qname = e->qname};
         }
-        qoff[r->n_cands] = r->cstr.len;
-        cg_buf_append(&r->cstr, nm.qname, strlen(nm.qname) + 1);
-        r->cands[r->n_cands++] = (gr_cand){.id = id, .kind = nm.kind, .lang = nm.lang};
     }
-    if (!cg_buf_ok(&r->cstr)) return CG_ENOMEM;
     for (int i = 0; i < r->n_cands; i++) {
-        r->cands[i].qname = r->cstr.data + qoff[i];
-        r->cands[i].path = gr_uid_path(r, CG_GRAPH_ID_FILE(r->cands[i].id));
+        if ((rc = gr_cpath_get(r, CG_GRAPH_ID_FILE(r->cands[i].id), &pix))) return rc;
+        gr_cand_derive(r, &r->cands[i], pix);
     }
-    if (files_only < 0) gr_own_cands(r, s, rkind);
-    if ((rc = cg_store_iter_status(r->names, NULL, 0))) return rc;
+    if (files_only < 0 && (rc = gr_own_cands(r, s, rkind))) return rc;
     r->memo_ok = strlen(s) < sizeof(r->memo_s);
     r->memo_kind = rkind;
     r->memo_files = files_only;
@@ -536,69 +905,153 @@ static int gr_qname_container(const char *qname, const char *w)
     return 0;
 }
 
-/* Rule 2: does import imp reach candidate c for the reference sg? */
-static int gr_import_reaches(const gr_segs *imp, const gr_segs *fs, const gr_cand *c,
-                             const gr_segs *sg)
+/* The segments of candidate path entry pix (made on first use): NULL on ENOMEM. */
+static const gr_segs *gr_cpath_segs(gr_rctx *r, int pix)
 {
-    int qual = sg->n > 1 && sg->receiver == 0;
-    const char *last = imp->s[imp->n - 1];
+    gr_cpath *p = &r->paths[pix];
 
+    if (p->fs) return p->fs;
+    if (p->xp && p->xp->fs) return p->fs = p->xp->fs;
+    if (p->xp)
+        p->fs = gr_xalloc(r->c->xc, sizeof(*p->fs));
+    else
+        p->fs = gr_arena_alloc(&r->arena, sizeof(*p->fs));
+    if (p->fs) gr_segs_path(p->fs, p->path);
+    if (p->xp) p->xp->fs = p->fs;
+    r->oom |= !p->fs;
+    return p->fs;
+}
+
+/* Does import m (pkg: without its last segment) name the module of candidate path entry
+ * pix (gr_names_module)? Answered once per (file, import) and remembered. */
+static int gr_cpath_names(gr_rctx *r, int pix, int m, int pkg)
+{
+    gr_cpath *p = &r->paths[pix];
+    const gr_segs *imp = &r->imports[m], *fs;
+    int known = pkg ? GR_NAMES_PKG_KNOWN : GR_NAMES_MOD_KNOWN;
+    int yes = pkg ? GR_NAMES_PKG : GR_NAMES_MOD;
+
+    if (!p->names && (p->names = gr_arena_alloc(&r->arena, (size_t)r->n_imports)) != NULL)
+        memset(p->names, 0, (size_t)r->n_imports);
+    if (p->names && (p->names[m] & known)) return (p->names[m] & yes) != 0;
+    if (!(fs = gr_cpath_segs(r, pix))) return 0; /* ENOMEM: r->oom fails the file */
+    int v = gr_names_module(imp->s, imp->n - pkg, fs);
+    if (p->names) p->names[m] |= (uint8_t)(known | (v ? yes : 0));
+    return v;
+}
+
+/* Fill c's mod and pkg bits (once per loaded candidate; s is the name it was loaded by). */
+/* [*lo, *hi) of the sorted import indices ix (n of them, by gr_imp_key(pkg)) keyed w. */
+static void gr_imp_range(const gr_rctx *r, const int *ix, int n, int pkg, const char *w, int *lo,
+                         int *hi)
+{
+    int a = 0, b = n;
+    while (a < b) {
+        int m = (a + b) / 2;
+        if (strcmp(gr_imp_key(r->imports, ix[m], pkg), w) < 0)
+            a = m + 1;
+        else
+            b = m;
+    }
+    *lo = a;
+    while (b < n && strcmp(gr_imp_key(r->imports, ix[b], pkg), w) == 0) b++;
+    *hi = b;
+}
+
+/* The import ranges of candidate path entry p (see gr_cpath), found once per file. */
+static void gr_cpath_ranges(gr_rctx *r, gr_cpath *p, const gr_segs *fs)
+{
+    p->ranges_done = 1;
+    memset(p->lo, 0, sizeof(p->lo));
+    memset(p->hi, 0, sizeof(p->hi));
+    for (int k = 0; k < 2 && k < fs->n; k++) {
+        const char *w = fs->s[fs->n - 1 - k]; /* the stem, then the directory's name */
+        gr_imp_range(r, r->imp_by_last, r->n_imports, 0, w, &p->lo[0][k], &p->hi[0][k]);
+        gr_imp_range(r, r->imp_by_pkg, r->n_by_pkg, 1, w, &p->lo[1][k], &p->hi[1][k]);
+    }
+}
+
+/* Fill c's mod and pkg bits (once per loaded candidate; s is the name it was loaded by).
+ * An import can name c's module (gr_names_module) only when its module part ends with the
+ * stem of c's file or the name of its directory, so only those imports are tested. */
+static void gr_cand_imports(gr_rctx *r, gr_cand *c, const char *s)
+{
+    const gr_segs *fs = gr_cpath_segs(r, c->pix);
+    gr_cpath *p = &r->paths[c->pix];
+
+    c->imp_done = 1;
+    if (!fs) return; /* ENOMEM: r->oom fails the file */
+    if (!p->ranges_done) gr_cpath_ranges(r, p, fs);
+    for (int k = 0; k < 2; k++) {
+        for (int i = p->lo[0][k]; i < p->hi[0][k]; i++) {
+            int m = r->imp_by_last[i];
+            if (gr_cpath_names(r, c->pix, m, 0)) c->mod[m / 64] |= (uint64_t)1 << (m % 64);
+        }
+        for (int i = p->lo[1][k]; i < p->hi[1][k]; i++) {
+            int m = r->imp_by_pkg[i];
+            const char *last = gr_imp_key(r->imports, m, 0);
+            if (!gr_qname_container(c->qname, last) && strcmp(last, s) != 0) continue;
+            if (gr_cpath_names(r, c->pix, m, 1)) c->pkg[m / 64] |= (uint64_t)1 << (m % 64);
+        }
+    }
+}
+
+/* Rule 2: does one of the file's imports reach candidate c for the reference sg? Per import
+ * m: when it names c's module (and sg is no plain m() of a method), M.S through `import M`
+ * or T.S through `from M import T` (T = c's container); otherwise when it is M.T naming c
+ * or a container T of c, sg is S or T.S. */
+static int gr_cand_reached(gr_rctx *r, gr_cand *c, const gr_segs *sg)
+{
+    int qual = sg->n > 1 && sg->receiver == 0, container = -1;
     /* a plain name m() reaches a method only through an import of its class: importing a
      * module says nothing about the type of an object whose method is called */
     int plain_method = sg->n == 1 && !sg->receiver && c->kind == CG_KIND_METHOD;
-    if (!plain_method && gr_names_module(imp->s, imp->n, fs)) {
-        /* M.S through `import M`, or T.S through `from M import T` (T = c's container) */
-        if (!qual || strcmp(sg->s[sg->n - 2], last) == 0) return 1;
-        return gr_qname_container(c->qname, sg->s[0]);
+
+    /* this file's own entities are never reached through its imports (a.cpp includes
+     * "a.hpp": same stem) */
+    if (CG_GRAPH_ID_FILE(c->id) == r->c->uid || r->n_imports == 0) return 0;
+    if (!c->imp_done) gr_cand_imports(r, c, gr_ref_simple(sg));
+    for (int w = 0; w < GR_IMPORT_WORDS; w++) {
+        uint64_t mod = plain_method ? 0 : c->mod[w], bits = mod | c->pkg[w];
+        for (; bits; bits &= bits - 1) {
+            int b = __builtin_ctzll(bits), m = w * 64 + b;
+            const char *last = r->imports[m].s[r->imports[m].n - 1];
+            if (!qual) return 1;
+            if (!(mod >> b & 1)) {
+                if (strcmp(sg->s[0], last) == 0) return 1;
+                continue;
+            }
+            if (strcmp(sg->s[sg->n - 2], last) == 0) return 1;
+            if (container < 0) container = gr_qname_container(c->qname, sg->s[0]);
+            if (container) return 1;
+        }
     }
-    if (imp->n < 2) return 0;
-    /* `last` names the symbol itself or one of its containers (a class, a namespace) */
-    if (!gr_qname_container(c->qname, last) && strcmp(last, gr_ref_simple(sg)) != 0) return 0;
-    if (!gr_names_module(imp->s, imp->n - 1, fs)) return 0;
-    return !qual || strcmp(sg->s[0], last) == 0;
-}
-
-/* Length of the common directory prefix of our file and path (in bytes, at '/'). */
-static int gr_common_dir(const gr_rctx *r, const char *path)
-{
-    int n = 0, last = 0;
-    while (r->dir[n] && path[n] && r->dir[n] == path[n]) {
-        n++;
-        if (path[n] == '/' && (r->dir[n] == '\0' || r->dir[n] == '/')) last = n;
-    }
-    return last;
-}
-
-/* Is the parent of qname (its last container) the receiver class or one of its bases? */
-static int gr_parent_is_base(const gr_rctx *r, const char *qname)
-{
-    char parent[256];
-
-    if (!r->cls_name) return 0;
-    gr_qname_parent(qname, parent, sizeof(parent));
-    if (strcmp(parent, r->cls_name) == 0) return 1;
-    for (int b = 0; b < r->n_bases; b++)
-        if (strcmp(parent, r->bases[b]) == 0) return 1;
     return 0;
 }
 
-/* Rule 3's score (also ranks rule 2's reachable candidates); -1 = qualifier rules c out. */
+/* Is c's parent (its last container) the receiver class or one of its bases? */
+static int gr_parent_is_base(const gr_rctx *r, const gr_cand *c)
+{
+    if (!r->cls_name) return 0;
+    if (gr_span_is(c->par, c->par_len, r->cls_name)) return 1;
+    for (int b = 0; b < r->n_bases; b++)
+        if (gr_span_is(c->par, c->par_len, r->bases[b])) return 1;
+    return 0;
+}
+
+/* Rule 3's score (also ranks rule 2's reachable candidates); -1 = qualifier rules c out.
+ * r->qs holds the reference's "Q.S" when it is qualified. */
 static int gr_score(const gr_rctx *r, const gr_cand *c, const gr_segs *sg)
 {
-    char qs[GR_SEG_BYTES], parent[256], stem[256], dir[CG_GRAPH_PATH_MAX + 1];
     int s = 0;
 
     /* a constructor (a method named like its class) is called through its class */
-    gr_qname_parent(c->qname, parent, sizeof(parent));
-    if (c->kind == CG_KIND_METHOD && strcmp(parent, gr_ref_simple(sg)) == 0) return -1;
+    if (c->kind == CG_KIND_METHOD && gr_span_is(c->par, c->par_len, gr_ref_simple(sg))) return -1;
     if (sg->n > 1 && sg->receiver == 0) {
         const char *q = sg->s[sg->n - 2];
-        gr_segs_join(sg, 0, sg->n, qs, sizeof(qs));
-        gr_qname_parent(c->qname, parent, sizeof(parent));
-        gr_path_stem(stem, sizeof(stem), c->path);
-        if (gr_qname_ends(c->qname, qs))
+        if (gr_qname_ends(c->qname, c->qlen, r->qs, r->qs_len))
             s += 8;
-        else if (strcmp(parent, q) == 0 || strcmp(stem, q) == 0)
+        else if (gr_span_is(c->par, c->par_len, q) || gr_span_is(c->stem, c->stem_len, q))
             s += 4;
         else
             return -1;
@@ -606,15 +1059,14 @@ static int gr_score(const gr_rctx *r, const gr_cand *c, const gr_segs *sg)
     if ((sg->receiver || sg->n == 1) && r->cls_name) {
         /* a receiver's member: +4 in a base of the receiver class; super.m() is never the
          * class's own m */
-        gr_qname_parent(c->qname, parent, sizeof(parent));
-        if (sg->receiver == 2 && strcmp(parent, r->cls_name) == 0) return -1;
+        if (sg->receiver == 2 && gr_span_is(c->par, c->par_len, r->cls_name)) return -1;
         for (int b = 0; b < r->n_bases; b++)
-            if (strcmp(parent, r->bases[b]) == 0) s += 4;
+            if (gr_span_is(c->par, c->par_len, r->bases[b])) s += 4;
     }
     /* where calls keep their qualifier, a plain m() is a function or a member of the
      * enclosing class or its bases (an implicit this), never another class's method */
     if (r->qualified_calls && sg->n == 1 && !sg->receiver && r->ref_kind == CG_REF_CALL &&
-        c->kind == CG_KIND_METHOD && !gr_parent_is_base(r, c->qname))
+        c->kind == CG_KIND_METHOD && !gr_parent_is_base(r, c))
         return -1;
     if (c->lang == r->c->lang) s += 2;
     if (sg->receiver && c->kind == CG_KIND_METHOD) s += 2;
@@ -622,9 +1074,7 @@ static int gr_score(const gr_rctx *r, const gr_cand *c, const gr_segs *sg)
     if (r->ref_kind == CG_REF_TYPE && c->kind != CG_KIND_MODULE &&
         (gr_classlike(c->kind) || c->kind == CG_KIND_TYPE_ALIAS))
         s += 1;
-    gr_dirname(dir, sizeof(dir), c->path);
-    if (strcmp(dir, r->dir) == 0) s += 1;
-    return s;
+    return s + c->same_dir;
 }
 
 /* Is candidate a better than b (score, then common directory prefix)? >0 better, 0 tie. */
@@ -632,14 +1082,6 @@ static int gr_cand_better(const gr_cand *a, const gr_cand *b)
 {
     if (a->score != b->score) return a->score > b->score ? 1 : -1;
     return a->prefix == b->prefix ? 0 : a->prefix > b->prefix ? 1 : -1;
-}
-
-/* Segments of a qualified name minus one (dots outside the last segment). */
-static int gr_qname_depth(const char *q)
-{
-    int n = 0;
-    for (; *q; q++) n += *q == '.';
-    return n;
 }
 
 /* How gr_pick treats equally good candidates. */
@@ -657,11 +1099,9 @@ static int gr_pick(gr_rctx *r, int need_reach, int ties)
     for (int i = 0; i < r->n_cands; i++) {
         gr_cand *c = &r->cands[i], *b = best >= 0 ? &r->cands[best] : NULL;
         if ((need_reach && !c->reach) || c->score < 0) continue;
-        c->prefix = gr_common_dir(r, c->path);
         int d = b ? gr_cand_better(c, b) : 1;
         /* through an import, M.f beats M.C.f: the shallower member of the module */
-        if (d == 0 && ties == GR_TIES_SAME_QNAME)
-            d = gr_qname_depth(b->qname) - gr_qname_depth(c->qname);
+        if (d == 0 && ties == GR_TIES_SAME_QNAME) d = b->depth - c->depth;
         if (d > 0) {
             best = i;
             tie = tie_diff = 0;
@@ -679,18 +1119,14 @@ static int gr_pick(gr_rctx *r, int need_reach, int ties)
 /* Rules 2 and 3 over loaded candidates: 1 and *dst, *res; or 0 and *reason. */
 static int gr_layer_project(gr_rctx *r, const gr_segs *sg, uint64_t *dst, int *res, int *reason)
 {
-    gr_segs fs;
     int any_reach = 0, i, same_lang = -1, n_same = 0;
 
+    r->qs_len =
+        sg->n > 1 && sg->receiver == 0 ? gr_segs_join(sg, 0, sg->n, r->qs, sizeof(r->qs)) : 0;
     for (i = 0; i < r->n_cands; i++) {
         gr_cand *c = &r->cands[i];
         c->score = gr_score(r, c, sg);
-        c->reach = 0;
-        gr_segs_path(&fs, c->path);
-        /* this file's own entities are never reached through its imports (a.cpp includes
-         * "a.hpp": same stem) */
-        for (int m = 0; m < r->n_imports && !c->reach && CG_GRAPH_ID_FILE(c->id) != r->c->uid; m++)
-            c->reach = gr_import_reaches(&r->imports[m], &fs, c, sg);
+        c->reach = gr_cand_reached(r, c, sg);
         any_reach |= c->reach;
         if (c->lang == r->c->lang) same_lang = i, n_same++;
         if (c->reach && c->score < 0) c->score = 0; /* the import vouches for Q */
@@ -734,7 +1170,7 @@ static int gr_import_names_file(const char *import, const char *path)
 /* An import reference: the symbol it names, else the module file it names. */
 static int gr_layer_import(gr_rctx *r, const gr_ref *ref, const gr_segs *sg, uint64_t *dst)
 {
-    gr_segs fs;
+    const gr_segs *fs;
     int rc, i;
 
     for (int pass = 0; pass < 2; pass++) {
@@ -743,11 +1179,11 @@ static int gr_layer_import(gr_rctx *r, const gr_ref *ref, const gr_segs *sg, uin
         if ((rc = gr_load_cands(r, gr_ref_simple(sg), ref->kind, pass)) != 0) return rc;
         for (i = 0; i < r->n_cands; i++) {
             gr_cand *c = &r->cands[i];
-            gr_segs_path(&fs, c->path);
+            if (!(fs = gr_cpath_segs(r, c->pix))) return CG_ENOMEM;
             /* pass 1: the module's file, or a file of the package directory it names */
-            c->reach = pass == 0 ? gr_names_module(sg->s, n, &fs)
-                                 : gr_suffix_match(sg->s, n, fs.s, fs.n) ||
-                                       gr_suffix_match(sg->s, n, fs.s, fs.n - 1);
+            c->reach = pass == 0 ? gr_names_module(sg->s, n, fs)
+                                 : gr_suffix_match(sg->s, n, fs->s, fs->n) ||
+                                       gr_suffix_match(sg->s, n, fs->s, fs->n - 1);
             c->score = (c->lang == r->c->lang ? 2 : 0) +
                        (pass == 1 && gr_import_names_file(ref->name, c->path));
         }
@@ -927,12 +1363,15 @@ int gr_resolve_refs(gr_fctx *c, cg_store_batch *b, gr_resolved *o, cg_graph_reso
 {
     uint32_t *order = NULL;
     gr_rctx r;
-    int rc = gr_rctx_init(&r, c);
+    int rc;
+
+    gr_xcache_trim(c->xc); /* between files: nothing points into it now */
+    rc = gr_rctx_init(&r, c);
 
     if (!rc) rc = gr_rorder_build(c, &order);
     for (uint32_t i = 0; !rc && i < c->n_refs; i++) rc = gr_resolve_ref(&r, order[i], b, o, st);
     if (!rc) gr_resolved_merge(o);
-    if (!rc && !cg_buf_ok(&r.val)) rc = CG_ENOMEM;
+    if (!rc && (!cg_buf_ok(&r.val) || r.oom)) rc = CG_ENOMEM;
     free(order);
     gr_rctx_release(&r);
     return rc;

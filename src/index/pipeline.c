@@ -433,12 +433,18 @@ static void job_publish(cg_index_job *j)
  * every put of the job has returned (see graph.h, writing phase 2). */
 static void resolver_loop(cg_index_job *j)
 {
+    /* names and paths cached across this thread's files of the phase; without a resolver
+     * (ENOMEM) every file reads them from the store */
+    cg_graph_resolver *rv = NULL;
+    if (cg_graph_resolver_create(j->g, j->project, &rv) != 0) rv = NULL;
     for (;;) {
         size_t i = atomic_fetch_add(&j->next_uid, 1);
         if (i >= j->n_uids) break;
-        if (cg_graph_resolve_file(j->g, j->project, j->uids[i], NULL) != 0)
-            atomic_store(&j->phase_failed, 1);
+        int rc = rv ? cg_graph_resolver_file(rv, j->uids[i], NULL)
+                    : cg_graph_resolve_file(j->g, j->project, j->uids[i], NULL);
+        if (rc != 0) atomic_store(&j->phase_failed, 1);
     }
+    cg_graph_resolver_destroy(rv);
     if (atomic_fetch_sub(&j->resolvers_live, 1) == 1) job_publish(j);
 }
 

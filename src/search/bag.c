@@ -12,7 +12,8 @@
 #include "search/bag.h"
 #include "search/tok_impl.h"
 
-#define BAG_SLOTS_MIN 64u /* initial slot count (power of two) */
+#define BAG_SLOTS_MIN 64u    /* initial slot count (power of two) */
+#define BAG_CLEAR_SPARSE 16u /* reset clears term by term when slots > 16 x terms */
 
 void cg_bag_init(cg_bag *b)
 {
@@ -30,9 +31,28 @@ void cg_bag_release(cg_bag *b)
     memset(b, 0, sizeof *b);
 }
 
+/* Empty the slots. A table grown by one large document stays large, so for a small one it
+ * clears just the slots of its terms (found by probing, as a lookup would) rather than the
+ * whole table; a term not found where it should be (the slots were not rebuilt after a failed
+ * rehash) falls back to clearing everything. */
+static void bag_slots_clear(cg_bag *b)
+{
+    uint32_t mask = b->slot_cap - 1;
+    if ((uint32_t)b->n * BAG_CLEAR_SPARSE < b->slot_cap) {
+        for (int i = 0; i < b->n; i++) {
+            uint32_t h = (uint32_t)b->terms[i].hash & mask, k = 0;
+            while (b->slot[h] != i && ++k < b->slot_cap) h = (h + 1) & mask;
+            if (k == b->slot_cap) break;
+            b->slot[h] = -1;
+            if (i == b->n - 1) return;
+        }
+    }
+    memset(b->slot, 0xff, b->slot_cap * sizeof *b->slot);
+}
+
 void cg_bag_reset(cg_bag *b)
 {
-    if (b->n && b->slot) memset(b->slot, 0xff, b->slot_cap * sizeof *b->slot);
+    if (b->n && b->slot) bag_slots_clear(b);
     b->n = 0;
     b->total = 0;
     b->oom = 0;
@@ -69,26 +89,19 @@ static int bag_grow(cg_bag *b)
     return 0;
 }
 
-static inline int bag_add(cg_bag *b, const char *t, size_t n, uint32_t w, int field)
+/* The index of term t[0..n) (h = its cg_search_term_hash), added with tf 0 and no field
+ * when absent; -1 when out of memory. Inlined into the tokenizer's loop through bag_add. */
+static inline __attribute__((always_inline)) int bag_index(cg_bag *b, const char *t, size_t n,
+                                                           uint64_t h)
 {
-    uint64_t h = XXH3_64bits(t, n); /* == cg_search_term_hash(t, n) */
-    uint32_t mask = 1u << field;
-
-    if (b->oom) return CG_ENOMEM;
+    if (b->oom) return -1;
     if ((uint32_t)(b->n + 1) * 2 > b->slot_cap &&
         bag_rehash(b, b->slot_cap ? b->slot_cap * 2 : BAG_SLOTS_MIN) != 0)
         goto oom;
     uint32_t i = (uint32_t)h & (b->slot_cap - 1);
-    for (; b->slot[i] >= 0; i = (i + 1) & (b->slot_cap - 1)) {
-        cg_embed_term *e = &b->terms[b->slot[i]];
+    for (; b->slot[i] >= 0; i = (i + 1) & (b->slot_cap - 1))
         /* equal 64-bit hashes and lengths are taken as equal terms (p ~ 2^-64) */
-        if (e->hash == h && b->len[b->slot[i]] == n) {
-            e->tf += w;
-            e->mask |= mask;
-            b->total += w;
-            return 0;
-        }
-    }
+        if (b->terms[b->slot[i]].hash == h && b->len[b->slot[i]] == n) return b->slot[i];
     if (b->n == b->cap && bag_grow(b) != 0) goto oom;
     b->off[b->n] = (uint32_t)b->strs.len;
     b->len[b->n] = (uint8_t)n;
@@ -100,13 +113,28 @@ static inline int bag_add(cg_bag *b, const char *t, size_t n, uint32_t w, int fi
         cg_buf_append(&b->strs, t, n);
         if (!cg_buf_ok(&b->strs)) goto oom;
     }
-    b->terms[b->n] = (cg_embed_term){.hash = h, .tf = w, .mask = mask};
-    b->slot[i] = b->n++;
-    b->total += w;
-    return 0;
+    b->terms[b->n] = (cg_embed_term){.hash = h, .tf = 0, .mask = 0};
+    b->slot[i] = b->n;
+    return b->n++;
 oom:
     b->oom = 1;
-    return CG_ENOMEM;
+    return -1;
+}
+
+static inline int bag_add(cg_bag *b, const char *t, size_t n, uint32_t w, int field)
+{
+    int i = bag_index(b, t, n, XXH3_64bits(t, n)); /* == cg_search_term_hash(t, n) */
+    if (i < 0) return CG_ENOMEM;
+    b->terms[i].tf += w;
+    b->terms[i].mask |= 1u << field;
+    b->total += w;
+    return 0;
+}
+
+int cg_bag_intern(cg_bag *b, const char *t, size_t n, uint64_t hash)
+{
+    int i = bag_index(b, t, n, hash);
+    return i < 0 ? CG_ENOMEM : i;
 }
 
 int cg_bag_add(cg_bag *b, const char *t, size_t n, uint32_t w, int field)

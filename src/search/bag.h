@@ -44,6 +44,10 @@ void cg_bag_release(cg_bag *b);
 void cg_bag_reset(cg_bag *b);
 /** Add one term with weight w in field f. 0 or CG_ENOMEM. */
 int cg_bag_add(cg_bag *b, const char *t, size_t n, uint32_t w, int field);
+/** The index of term t[0..n) whose cg_search_term_hash is `hash`, added with tf 0 and no
+ *  field when absent (a term dictionary: the lexical index's per-file terms). The index, or
+ *  CG_ENOMEM. */
+int cg_bag_intern(cg_bag *b, const char *t, size_t n, uint64_t hash);
 /** Tokenise text into the bag (CG_TOK_JOINED for names). 0 or CG_ENOMEM. */
 int cg_bag_add_text(cg_bag *b, const char *text, size_t len, uint32_t w, int field, unsigned flags);
 /** Add an entity's fields: name (with the joined form), qualified name, signature, doc,

@@ -1,29 +1,37 @@
 /*
  * lex.c — the lexical index in RocksDB: keys, records, and the write hooks that keep it
- * equal to the graph's entities (hook.h).
+ * equal to the graph's entities (hook.h). The posting lists themselves are built and
+ * decoded in post.c.
  *
- * DESIGN — keys (P = project id u32be, id = entity id u64be, U = file uid u64be; binary
- * keys compare as unsigned bytes):
- *   lex_postings  P term 00 id          → tf:var doclen:var kind:u8 lang:u8
+ * DESIGN — keys (P = project id u32be, id = entity id u64be = U << 20 | local, U = file uid
+ * u64be; binary keys compare as unsigned bytes; var = LEB128 varint):
+ *   lex_postings  P term 00 U           → posting list of the file's entities containing term:
+ *                                           n:var lang:u8 { dlocal:var tf:var doclen:var
+ *                                           kind:u8 }*n   (n >= 1; locals ascending, dlocal =
+ *                                           local - previous local, the first from 0)
  *   lex_docs      01 P id               → term bag: ver kind:u8 lang:u8 doclen:var n:var
  *                                           { len:u8 term[len] tf:var mask:u8 }*
  *                 02 P U                → file stats: ver docs:var total:var
  *                 03 P id               → vector (HTTP provider embedders only): ver
  *                                           model_hash:u64be dim:var float32le[dim]
+ *   meta          "search.postings_layout" → u32be 2 (this layout; see below)
  * A term is a tokenizer output (search.h): 1..CG_SEARCH_TERM_MAX bytes, never 00, so
- * "P term 00" prefixes exactly one term's postings. tf is field-weighted (bag.h); doclen is
- * the sum of a bag's tf (BM25's document length); mask has bit f for each field f
- * (cg_embed_field) the term occurs in.
+ * "P term 00" prefixes exactly one term's posting lists, in (U, local) = entity id order. tf
+ * is field-weighted (bag.h); doclen is the sum of a bag's tf (BM25's document length); mask
+ * has bit f for each field f (cg_embed_field) the term occurs in. lang is the file's (every
+ * entity of a file has its language), so a language filter skips a whole list by its header.
  *
  * Invariants
- * - Every entity of a stored file (not the file node) has exactly one bag, and one posting
- *   per term of its bag; a file with entities has one stats record whose docs/total are the
+ * - Every entity of a stored file (not the file node) has exactly one bag, and one entry
+ *   per term of its bag in the posting list (P, term, its file); a list exists only with
+ *   n >= 1 entries. A file with entities has one stats record whose docs/total are the
  *   count and summed doclen of its bags. All are written, replaced and deleted in the SAME
  *   WriteBatch as the file's entities (cg_graph_file_put / _delete call the hooks), so the
  *   lexical index at any snapshot is exactly the entities at that snapshot.
  * - A file's bags lie in [01 P U<<20, 01 P (U+1)<<20); replacing the file deletes exactly
- *   those bags, their postings (found from the bags' terms) and its stats, then writes the
- *   new ones (later operations win in a batch).
+ *   those bags, one posting list per distinct term of them (the lists are the file's alone,
+ *   so no other file's entries are touched) and its stats, then writes the new ones (later
+ *   operations win in a batch, so a term the new version keeps gets its new list).
  * - Deleting a project leaves its lexical keys behind (the graph's project delete does not
  *   call us); queries only read projects that exist, and cg_search_create removes the keys
  *   of projects that no longer exist (range deletes on the P prefixes).
@@ -32,7 +40,14 @@
  *   and deleted with the file's other keys. An entity without one (provider down, crash
  *   between the two batches) gets it at the next re-index of its file.
  * - BM25's N and average length for a project are sums over its 02 records at the query's
- *   snapshot; document frequency is the number of postings of the term at that snapshot.
+ *   snapshot; document frequency is the number of ENTITIES containing the term at that
+ *   snapshot: the sum of n over the term's posting lists.
+ * - Layout: builds before layout 2 wrote one posting per (term, entity) (P term 00 id →
+ *   tf doclen kind lang) and recorded no layout. Before the first read (cg_search_create)
+ *   and the first write (every drop hook checks the meta record) of a store without the
+ *   record, postings found there are of that layout: they are all deleted and rebuilt from
+ *   the bags (which hold every field they need), then the record is written; a crash in
+ *   between repeats the rebuild. A newer layout is refused (CG_EDB).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +151,7 @@ typedef struct lex_pending {
     size_t n_terms, cap_terms;
     cg_bag bag;
     cg_buf tmp;
+    lex_fpost fp; /* the file's postings: the dropped version's terms, then the new ones */
     int ready;
 } lex_pending;
 
@@ -167,6 +183,7 @@ static lex_pending *pend_get(void)
     if (!p->ready) {
         cg_bag_init(&p->bag);
         cg_buf_init(&p->tmp);
+        lex_fpost_init(&p->fp);
         p->ready = 1;
     }
     return p;
@@ -177,21 +194,20 @@ static void pend_clear(lex_pending *p)
     p->n_old = p->n_oh = p->n_new = p->n_terms = 0;
 }
 
-/* Delete one old bag's postings; remember its id and term hashes. */
-static int drop_bag(lex_pending *pd, cg_store_batch *b, uint32_t project, uint64_t id,
-                    const void *v, size_t vl)
+/* Collect one old bag's terms (their posting lists are deleted once per term); remember its
+ * id and term hashes. */
+static int drop_bag(lex_pending *pd, uint64_t id, const void *v, size_t vl)
 {
     lex_bag bag;
     lex_term t;
-    gr_key k;
     int rc = lex_bag_dec(v, vl, &bag);
     if (rc) return rc;
     while (lex_bag_next(&bag, &t)) {
-        lex_k_posting(&k, project, t.t, t.n, id);
-        cg_store_batch_delete(b, CG_STORE_CF_LEX_POSTINGS, k.b, k.n);
-        if (grow((void **)&pd->old_hashes, &pd->cap_oh, pd->n_oh, sizeof(uint64_t)))
+        uint64_t h = cg_search_term_hash(t.t, t.n);
+        if (grow((void **)&pd->old_hashes, &pd->cap_oh, pd->n_oh, sizeof(uint64_t)) ||
+            lex_fpost_term(&pd->fp, t.t, t.n, h) < 0)
             return CG_ENOMEM;
-        pd->old_hashes[pd->n_oh++] = cg_search_term_hash(t.t, t.n);
+        pd->old_hashes[pd->n_oh++] = h;
     }
     if (grow((void **)&pd->old_ids, &pd->cap_old, pd->n_old, sizeof(uint64_t))) return CG_ENOMEM;
     pd->old_ids[pd->n_old++] = id;
@@ -207,6 +223,9 @@ int cg_search_hook_drop(cg_store *s, cg_store_batch *b, uint32_t project, uint64
 
     pend_clear(pd);
     pd->project = project;
+    rc = lex_layout_check(s, NULL, 0);
+    if (rc) return rc;
+    lex_fpost_reset(&pd->fp);
     lex_k_bag(&lo, project, GR_ID(uid, 0));
     lex_k_bag(&hi, project, GR_ID(uid + 1, 0));
     rc = cg_store_iter_create(s, NULL, CG_STORE_CF_LEX_DOCS, lo.b, lo.n, hi.b, hi.n, &it);
@@ -215,11 +234,12 @@ int cg_search_hook_drop(cg_store *s, cg_store_batch *b, uint32_t project, uint64
         const uint8_t *kp = cg_store_iter_key(it, &kl);
         const void *v = cg_store_iter_value(it, &vl);
         if (kl != 13) continue;
-        rc = drop_bag(pd, b, project, gr_get_u64(kp + 5), v, vl);
+        rc = drop_bag(pd, gr_get_u64(kp + 5), v, vl);
         cg_store_batch_delete(b, CG_STORE_CF_LEX_DOCS, kp, kl);
     }
     if (!rc && it) rc = cg_store_iter_status(it, NULL, 0);
     cg_store_iter_destroy(it);
+    lex_fpost_delete(&pd->fp, b, project, uid);
     lex_k_file(&lo, project, uid);
     cg_store_batch_delete(b, CG_STORE_CF_LEX_DOCS, lo.b, lo.n);
     cg_search *srch = cg_search_installed();
@@ -231,40 +251,40 @@ int cg_search_hook_drop(cg_store *s, cg_store_batch *b, uint32_t project, uint64
     return rc;
 }
 
-/* Encode pd->bag as a bag record into pd->tmp and write its postings. */
-static void put_bag(lex_pending *pd, cg_store_batch *b, uint32_t project, uint64_t id, int kind,
-                    int lang)
+/* Encode pd->bag as a bag record into pd->tmp, write it, and add its terms to the file's
+ * postings. */
+static int put_bag(lex_pending *pd, cg_store_batch *b, uint32_t project, uint64_t id, int kind,
+                   int lang)
 {
     cg_bag *bag = &pd->bag;
     uint32_t doclen = (uint32_t)CG_MIN(bag->total, UINT32_MAX);
-    cg_buf pv;
     gr_key k;
+    int rc = lex_fpost_entity(&pd->fp, GR_LOCAL(id), doclen, kind);
 
-    cg_buf_init(&pv);
+    /* encoded in place: one reserve for the whole record (the hook runs for every entity) */
     cg_buf_reset(&pd->tmp);
-    gr_put_u8(&pd->tmp, LEX_REC_VERSION);
-    gr_put_u8(&pd->tmp, (uint8_t)kind);
-    gr_put_u8(&pd->tmp, (uint8_t)lang);
-    gr_put_var(&pd->tmp, doclen);
-    gr_put_var(&pd->tmp, (uint64_t)bag->n);
+    if (rc || cg_buf_reserve(&pd->tmp, LEX_BAG_HEAD_MAX + (size_t)bag->n * LEX_BAG_TERM_MAX))
+        return CG_ENOMEM;
+    uint8_t *p = (uint8_t *)pd->tmp.data;
+    *p++ = LEX_REC_VERSION;
+    *p++ = (uint8_t)kind;
+    *p++ = (uint8_t)lang;
+    p = lex_put_var(p, doclen);
+    p = lex_put_var(p, (uint32_t)bag->n);
     for (int i = 0; i < bag->n; i++) {
         size_t n;
         const char *t = cg_bag_term(bag, i, &n);
-        gr_put_u8(&pd->tmp, (uint8_t)n);
-        cg_buf_append(&pd->tmp, t, n);
-        gr_put_var(&pd->tmp, bag->terms[i].tf);
-        gr_put_u8(&pd->tmp, (uint8_t)bag->terms[i].mask);
-        cg_buf_reset(&pv);
-        gr_put_var(&pv, bag->terms[i].tf);
-        gr_put_var(&pv, doclen);
-        gr_put_u8(&pv, (uint8_t)kind);
-        gr_put_u8(&pv, (uint8_t)lang);
-        lex_k_posting(&k, project, t, n, id);
-        cg_store_batch_put(b, CG_STORE_CF_LEX_POSTINGS, k.b, k.n, pv.data, pv.len);
+        *p++ = (uint8_t)n;
+        memcpy(p, t, n);
+        p = lex_put_var(p + n, bag->terms[i].tf);
+        *p++ = (uint8_t)bag->terms[i].mask;
+        if (!rc) rc = lex_fpost_occ(&pd->fp, t, n, bag->terms[i].hash, bag->terms[i].tf);
     }
+    pd->tmp.len = (size_t)(p - (uint8_t *)pd->tmp.data);
+    pd->tmp.data[pd->tmp.len] = '\0'; /* as an append leaves it */
     lex_k_bag(&k, project, id);
     cg_store_batch_put(b, CG_STORE_CF_LEX_DOCS, k.b, k.n, pd->tmp.data, pd->tmp.len);
-    cg_buf_release(&pv);
+    return rc || !cg_buf_ok(&pd->tmp) ? CG_ENOMEM : 0;
 }
 
 /* Remember a new bag for the commit (vectors, df). */
@@ -316,6 +336,7 @@ int cg_search_hook_put(cg_store_batch *b, uint32_t project, uint64_t uid, int la
     int rc = 0;
 
     pd->project = project;
+    lex_fpost_reset(&pd->fp);
     for (int i = 0; !rc && i < x->n_entities; i++) {
         const cg_xentity *e = &x->entities[i];
         size_t bl;
@@ -333,12 +354,12 @@ int cg_search_hook_put(cg_store_batch *b, uint32_t project, uint64_t uid, int la
         if (rc) break;
         cg_bag_cap(&pd->bag, CG_SEARCH_BAG_TERMS_MAX);
         uint64_t id = GR_ID(uid, locals[i]);
-        put_bag(pd, b, project, id, (int)e->kind, lang);
-        if (!cg_buf_ok(&pd->tmp)) rc = CG_ENOMEM;
+        rc = put_bag(pd, b, project, id, (int)e->kind, lang);
         if (!rc) rc = pend_new(pd, id, (int)e->kind, lang, &ein);
         docs++;
         total += pd->bag.total;
     }
+    if (!rc) rc = lex_fpost_put(&pd->fp, b, project, uid, lang);
     if (!rc && docs) {
         cg_buf_reset(&pd->tmp);
         gr_put_u8(&pd->tmp, LEX_REC_VERSION);

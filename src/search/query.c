@@ -225,6 +225,40 @@ typedef struct posting {
     uint32_t tf, dl;
 } posting;
 
+/* One posting list (a file's entities containing the term) into buf: df counts every entry,
+ * the filtered ones are kept. 0, 1 when df passed CG_SEARCH_POSTINGS_SCAN_MAX (the read
+ * stops at that entry, as a read of per-entity postings would), or an error. */
+static int bm25_list(sr_q *q, uint64_t uid, const void *v, size_t vl, size_t *df, posting **buf,
+                     size_t *np, size_t *cap)
+{
+    lex_plist pl;
+    lex_posting e;
+    if (lex_plist_open(&pl, v, vl) != 0) return 0;
+    if (q->lang_code && pl.lang != q->lang_code) { /* the whole list is filtered out */
+        if (*df + pl.n <= CG_SEARCH_POSTINGS_SCAN_MAX) {
+            *df += pl.n;
+            return 0;
+        }
+        *df = CG_SEARCH_POSTINGS_SCAN_MAX + 1;
+        return 1;
+    }
+    while (lex_plist_next(&pl, &e)) {
+        if ((*df)++ >= CG_SEARCH_POSTINGS_SCAN_MAX) return 1;
+        if (q->kinds && !(q->kinds & CG_GRAPH_KIND_BIT(e.kind))) continue;
+        uint64_t id = GR_ID(uid, e.local);
+        if (id == q->exclude) continue;
+        if (*np == *cap) {
+            size_t nc = *cap ? *cap * 2 : 1024;
+            posting *p = realloc(*buf, nc * sizeof *p);
+            if (!p) return CG_ENOMEM;
+            *buf = p;
+            *cap = nc;
+        }
+        (*buf)[(*np)++] = (posting){id, e.tf, e.doclen};
+    }
+    return 0;
+}
+
 /* One term's postings in one project: df counts them all; filtered ones score. */
 static int bm25_term(sr_q *q, int pix, int ti, double n_docs, double avgdl, posting **buf,
                      size_t *cap)
@@ -238,38 +272,20 @@ static int bm25_term(sr_q *q, int pix, int ti, double n_docs, double avgdl, post
     lex_k_posting(&lo, pv->pr.id, t, tn, 0);
     lo.n -= 8;
     hi = lo;
-    hi.b[hi.n - 1] = 1; /* P term 01: just past every "P term 00 id" */
+    hi.b[hi.n - 1] = 1; /* P term 01: just past every "P term 00 U" */
     int rc = cg_store_iter_create(q->s->store, gr_view_snap(pv->v), CG_STORE_CF_LEX_POSTINGS, lo.b,
                                   lo.n, hi.b, hi.n, &it);
     for (gr_iter_first(it); !rc && cg_store_iter_valid(it); cg_store_iter_next(it)) {
         size_t kl, vl;
         const uint8_t *k = cg_store_iter_key(it, &kl);
-        gr_rd r;
         if (kl != lo.n + 8) continue;
-        if (df++ >= CG_SEARCH_POSTINGS_SCAN_MAX) {
+        const void *v = cg_store_iter_value(it, &vl);
+        rc = bm25_list(q, gr_get_u64(k + lo.n), v, vl, &df, buf, &np, cap);
+        if (rc == 1) {
             q->bounded = 1;
+            rc = 0;
             break;
         }
-        const void *v = cg_store_iter_value(it, &vl);
-        gr_rd_init(&r, v, vl);
-        uint32_t tf = gr_rd_var32(&r), dl = gr_rd_var32(&r);
-        int kind = gr_rd_u8(&r), lang = gr_rd_u8(&r);
-        if (r.bad || (q->kinds && !(q->kinds & CG_GRAPH_KIND_BIT(kind))) ||
-            (q->lang_code && lang != q->lang_code))
-            continue;
-        uint64_t id = gr_get_u64(k + lo.n);
-        if (id == q->exclude) continue;
-        if (np == *cap) {
-            size_t nc = *cap ? *cap * 2 : 1024;
-            posting *p = realloc(*buf, nc * sizeof *p);
-            if (!p) {
-                rc = CG_ENOMEM;
-                break;
-            }
-            *buf = p;
-            *cap = nc;
-        }
-        (*buf)[np++] = (posting){id, tf, dl};
     }
     if (!rc && it) rc = cg_store_iter_status(it, NULL, 0);
     cg_store_iter_destroy(it);

@@ -7,7 +7,7 @@
  *   that bucket; `docs` counts bags. Both are rebuilt from the stored bags at create, then
  *   follow every committed file write (sr_commit). Buckets are shared by colliding terms,
  *   so df is an upper bound: good enough for weights, never used for BM25 (which counts
- *   postings exactly).
+ *   the entities of the posting lists exactly).
  * - The embedder reads an immutable IDF table (cg_embed_idf) through an atomic pointer.
  *   A new table is computed only at a publish (cg_search_hook_published) when `docs` moved
  *   by more than LEX_IDF_DRIFT since the current one, or on cg_search_idf_refresh; old
@@ -440,9 +440,10 @@ int cg_search_create(cg_search **out, cg_graph *g, const cg_config_vector *vc, s
     s->remote = !rc && cg_embed_provider_kind_of(s->emb) != CG_EMBED_PROV_BUILTIN;
     if (!rc && !s->remote)
         snprintf(s->emb->model, sizeof s->emb->model, "%s/%d", CG_EMBED_BUILTIN_MODEL, s->dim);
+    if (!rc) rc = lex_layout_check(s->store, err, errlen); /* before anything reads postings */
     if (!rc) rc = bags_foreach(s, count_bag, s, gone, &n_gone);
     if (rc) {
-        if (err && errlen && (rc != CG_ECONFIG || !err[0]))
+        if (err && errlen && ((rc != CG_ECONFIG && rc != CG_EDB) || !err[0]))
             snprintf(err, errlen, "search: cannot load the lexical index: %s", cg_err_str(rc));
         cg_search_destroy(s);
         return rc;

@@ -17,6 +17,8 @@
 #include "search/bag.h"
 
 #define LEX_REC_VERSION 1
+#define LEX_LAYOUT                                                                                 \
+    2 /* postings layout (meta "search.postings_layout"); 1: per entity, unrecorded */
 #define LEX_TAG_BAG 0x01  /* lex_docs: 01 P id → term bag */
 #define LEX_TAG_FILE 0x02 /* lex_docs: 02 P uid → per-file corpus stats */
 #define LEX_TAG_VEC 0x03  /* lex_docs: 03 P id → stored vector (HTTP provider embedders only) */
@@ -32,6 +34,22 @@
 #define LEX_REPLAY_EPS 1e-5f        /* a stored vector this close to the re-embedded one is kept */
 #define LEX_STATS_CACHE 64          /* projects whose BM25 corpus stats are cached (by id modulo) */
 #define LEX_REBUILD_DELTA_MIN 20000 /* delta vectors before a replay asks for a rebuild */
+
+/* Bytes of a bag record's header and of one of its terms, at most (varints of <= 32 bits
+ * take 5 bytes). */
+#define LEX_BAG_HEAD_MAX (3 + 5 + 5)
+#define LEX_BAG_TERM_MAX (1 + CG_SEARCH_TERM_MAX + 5 + 1)
+
+/* Write v as a varint (LEB128, as gr_put_var) at p; returns the byte after it. */
+static inline uint8_t *lex_put_var(uint8_t *p, uint32_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
 
 /* A decoded term bag record (terms point into the value). */
 typedef struct lex_bag {
@@ -57,6 +75,67 @@ int lex_bag_dec(const void *v, size_t n, lex_bag *b);
 int lex_bag_next(lex_bag *b, lex_term *t);
 /* The bag's terms as cg_embed_terms (hashes computed) into out (grown); returns count. */
 int lex_bag_terms(const void *v, size_t n, cg_embed_term **out, int *cap, lex_bag *hdr);
+
+/* The postings of one file being written (post.c): distinct terms (a term bag used as a
+ * dictionary: its indexes name the terms), entities, and each entity's (term, tf)
+ * occurrences; reused across files without freeing. */
+typedef struct lex_fent {
+    uint32_t local, doclen, start; /* start: its first occurrence in occ */
+    uint8_t kind;
+} lex_fent;
+
+typedef struct lex_focc {
+    uint32_t ix; /* occ: a term index; sorted: an entity index */
+    uint32_t tf;
+} lex_focc;
+
+typedef struct lex_fpost {
+    cg_bag dict;         /* the file's distinct terms (tf and mask unused) */
+    uint32_t *cnt, *pos; /* per term: entities containing it; the end of its run in sorted */
+    uint32_t cap_cnt, cap_pos;
+    lex_fent *ents; /* ents[n_ents].start ends the last entity's occurrences */
+    uint32_t n_ents, cap_ents;
+    lex_focc *occ, *sorted;
+    uint32_t n_occ, cap_occ, cap_sorted;
+    uint64_t *order; /* local << 32 | entity index, ascending */
+    uint32_t cap_order;
+    cg_buf val;
+    int oom;
+} lex_fpost;
+
+void lex_fpost_init(lex_fpost *f);
+void lex_fpost_release(lex_fpost *f);
+void lex_fpost_reset(lex_fpost *f);
+/* The index of term t[0..n) (hash = cg_search_term_hash), added when new; or CG_ENOMEM. */
+int lex_fpost_term(lex_fpost *f, const char *t, size_t n, uint64_t hash);
+/* Start the next entity; its bag's terms follow with lex_fpost_occ. 0 or CG_ENOMEM. */
+int lex_fpost_entity(lex_fpost *f, uint32_t local, uint32_t doclen, int kind);
+int lex_fpost_occ(lex_fpost *f, const char *t, size_t n, uint64_t hash, uint32_t tf);
+/* Queue one posting list per term into b (file uid of project, language lang). */
+int lex_fpost_put(lex_fpost *f, cg_store_batch *b, uint32_t project, uint64_t uid, int lang);
+/* Queue the deletes of the posting lists of every term added (a dropped file's terms). */
+void lex_fpost_delete(const lex_fpost *f, cg_store_batch *b, uint32_t project, uint64_t uid);
+
+/* A posting list being read: the header, then one lex_posting per entity. */
+typedef struct lex_plist {
+    const uint8_t *p, *end;
+    uint32_t n, left, local;
+    int lang;
+} lex_plist;
+
+typedef struct lex_posting {
+    uint32_t local, tf, doclen;
+    int kind;
+} lex_posting;
+
+/* Decode a posting list's header (n >= 1 entries, the file's language). 0 or CG_ECORRUPT. */
+int lex_plist_open(lex_plist *pl, const void *v, size_t n);
+/* Next entry: 1, or 0 at the end (or at a malformed entry). */
+int lex_plist_next(lex_plist *pl, lex_posting *e);
+/* Make sure the store's postings have this build's layout: records it in a new store,
+ * rebuilds the postings of an older layout from the term bags (once, under a lock), refuses
+ * a newer one (CG_EDB, err set). 0 or an error. */
+int lex_layout_check(cg_store *s, char *err, size_t errlen);
 
 struct cg_search {
     cg_graph *g;
