@@ -26,62 +26,31 @@
 #include <unistd.h>
 
 #include "cgtest.h"
+#include "cgtest_db.h"
 #include "codegraph/base.h"
 #include "codegraph/graph.h"
 #include "codegraph/store.h"
 #include "graph/graph_int.h"
 
-static char tmp_root[64];
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-    return remove(p);
-}
+static char tmp_root[CGT_ROOT_MAX];
 
 /* ---- store / graph set-up ---- */
 
-typedef struct env {
-    cg_config_database cfg;
-    char path[128];
-    cg_store *s;
-    cg_graph *g;
-} env;
+typedef cgt_db env;
 
-static void env_open(env *e)
-{
-    char err[256];
-    memset(&e->cfg, 0, sizeof(e->cfg));
-    e->cfg.path = e->path;
-    e->cfg.cache_size_mb = 8;
-    e->cfg.compression_type = "none";
-    e->cfg.bottommost_compression_type = "none";
-    if (cg_store_open(&e->s, &e->cfg, err, sizeof(err)) != 0) {
-        fprintf(stderr, "store open: %s\n", err);
-        abort();
-    }
-    if (cg_graph_open(&e->g, e->s, err, sizeof(err)) != 0) {
-        fprintf(stderr, "graph open: %s\n", err);
-        abort();
-    }
-}
-
-static void env_close(env *e)
-{
-    cg_graph_close(e->g);
-    cg_store_close(e->s);
-    e->g = NULL;
-    e->s = NULL;
-}
-
+/* A fresh store + graph in tmp_root/name. */
 static void env_new(env *e, const char *name)
 {
-    if (!tmp_root[0]) {
-        snprintf(tmp_root, sizeof(tmp_root), "/tmp/cg-graph-XXXXXX");
-        if (!mkdtemp(tmp_root)) abort();
-    }
-    snprintf(e->path, sizeof(e->path), "%s/%s", tmp_root, name);
-    env_open(e);
+    cgt_db_new(e, tmp_root, "graph", name);
 }
+
+/* Reopen e's store and graph after env_close. */
+static void env_open(env *e)
+{
+    cgt_db_open(e, e->path);
+}
+
+#define env_close cgt_db_close
 
 /* ---- hand-built extractions ---- */
 
@@ -849,6 +818,6 @@ CG_TEST(invalid_input_refused)
 int main(void)
 {
     int rc = cg_test_main();
-    if (tmp_root[0]) nftw(tmp_root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    cgt_rmtree(tmp_root);
     return rc;
 }

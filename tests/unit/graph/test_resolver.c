@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cgtest.h"
+#include "cgtest_db.h"
 #include "codegraph/base.h"
 #include "codegraph/graph.h"
 #include "codegraph/store.h"
@@ -29,45 +30,19 @@
 #define MAX_ENTS 400 /* fx_big: BIG_PER / 2 classes, 3 entities each */
 #define MAX_REFS 32
 
-static char tmp_root[64];
+static char tmp_root[CGT_ROOT_MAX];
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-    return remove(p);
-}
+/* ---- store / graph set-up ---- */
 
-typedef struct env {
-    cg_config_database cfg;
-    char path[128];
-    cg_store *s;
-    cg_graph *g;
-} env;
+typedef cgt_db env;
 
+/* A fresh store + graph in tmp_root/name. */
 static void env_new(env *e, const char *name)
 {
-    char err[256];
-    if (!tmp_root[0]) {
-        snprintf(tmp_root, sizeof(tmp_root), "/tmp/cg-resolver-XXXXXX");
-        if (!mkdtemp(tmp_root)) abort();
-    }
-    snprintf(e->path, sizeof(e->path), "%s/%s", tmp_root, name);
-    memset(&e->cfg, 0, sizeof(e->cfg));
-    e->cfg.path = e->path;
-    e->cfg.cache_size_mb = 8;
-    e->cfg.compression_type = "none";
-    e->cfg.bottommost_compression_type = "none";
-    if (cg_store_open(&e->s, &e->cfg, err, sizeof(err)) != 0 ||
-        cg_graph_open(&e->g, e->s, err, sizeof(err)) != 0) {
-        fprintf(stderr, "open: %s\n", err);
-        abort();
-    }
+    cgt_db_new(e, tmp_root, "resolver", name);
 }
 
-static void env_close(env *e)
-{
-    cg_graph_close(e->g);
-    cg_store_close(e->s);
-}
+#define env_close cgt_db_close
 
 /* ---- hand-built extractions ---- */
 
@@ -309,6 +284,6 @@ CG_TEST(new_resolver_sees_new_names)
 int main(void)
 {
     int rc = cg_test_main();
-    if (tmp_root[0]) nftw(tmp_root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    cgt_rmtree(tmp_root);
     return rc;
 }

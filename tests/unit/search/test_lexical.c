@@ -21,15 +21,15 @@
 #include <sys/stat.h>
 
 #include "cgtest.h"
+#include "cgtest_db.h"
 #include "codegraph/base.h"
 #include "codegraph/graph.h"
 #include "codegraph/search.h"
 #include "codegraph/store.h"
 #include "search/hook.h"
 
-static char root[64];
-static cg_config_database dbc;
-static char dbpath[128];
+static char root[CGT_ROOT_MAX];
+static cgt_db db;
 static cg_store *st;
 static cg_graph *g;
 static uint32_t proj;
@@ -72,25 +72,11 @@ static const doc corpus[] = {
     {"lib/c.go", "gamma", "banana banana", CG_KIND_FUNCTION, "go"},
 };
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
-{
-    (void)sb, (void)flag, (void)f;
-    return remove(p);
-}
-
 static void setup(void)
 {
-    char err[256];
-    snprintf(root, sizeof root, "/tmp/cg-lex-XXXXXX");
-    if (!mkdtemp(root)) abort();
-    snprintf(dbpath, sizeof dbpath, "%s/db", root);
-    dbc.path = dbpath;
-    dbc.cache_size_mb = 8;
-    dbc.compression_type = dbc.bottommost_compression_type = "none";
-    if (cg_store_open(&st, &dbc, err, sizeof err) || cg_graph_open(&g, st, err, sizeof err)) {
-        fprintf(stderr, "open: %s\n", err);
-        abort();
-    }
+    cgt_db_new(&db, root, "lex", "db");
+    st = db.s;
+    g = db.g;
     if (cg_graph_project_create(g, "p", root, &proj)) abort();
     for (size_t i = 0; i < CG_ARRAY_LEN(corpus); i++)
         if (put_doc(&corpus[i])) abort();
@@ -273,8 +259,7 @@ int main(void)
 {
     setup();
     int rc = cg_test_main();
-    cg_graph_close(g);
-    cg_store_close(st);
-    nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    cgt_db_close(&db);
+    cgt_rmtree(root);
     return rc;
 }
