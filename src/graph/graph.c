@@ -104,6 +104,8 @@ static int gr_schema_check(cg_graph *g, char *err, size_t errlen)
                      gr_get_u32(b), GR_SCHEMA_VERSION);
         return CG_EDB;
     }
+    if (gr_get_u32(b) < GR_SCHEMA_VERSION) /* upgraded in place: see GR_SCHEMA_VERSION */
+        return cg_store_put_meta(g->s, GR_META_SCHEMA, v, sizeof(v), err, errlen);
     return 0;
 }
 

@@ -89,7 +89,11 @@
 #include "codegraph/graph.h"
 #include "codegraph/store.h"
 
-#define GR_SCHEMA_VERSION 1
+/* Data-dir format, kept in meta "graph.schema". 2: lexical postings per (term, file)
+ * (src/search/lex.c). Opening an older dir records the current version (the search layer
+ * converts its postings itself); a newer one is refused, so an older build never mis-reads
+ * a dir a newer build wrote. */
+#define GR_SCHEMA_VERSION 2
 #define GR_REC_VERSION 1
 /* Key tags (first byte) inside shared column families. */
 #define GR_TAG_PROJECT 0x01

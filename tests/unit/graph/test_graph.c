@@ -815,6 +815,30 @@ CG_TEST(invalid_input_refused)
     env_close(&e);
 }
 
+/* The data-dir format record: an older dir is upgraded in place on open, a newer one is
+ * refused with CG_EDB (an older build must not mis-read what a newer one wrote). */
+CG_TEST(schema_version_upgraded_or_refused)
+{
+    env e;
+    char err[256];
+    uint8_t b[4], old[4] = {0, 0, 0, 1}, newer[4] = {0, 0, 0, GR_SCHEMA_VERSION + 1};
+    env_new(&e, "schema");
+    CG_CHECK_EQ_INT(cg_store_get_meta(e.s, "graph.schema", b, sizeof(b), err, sizeof(err)), 4);
+    CG_CHECK_EQ_INT(b[3], GR_SCHEMA_VERSION);
+    CG_CHECK_EQ_INT(cg_store_put_meta(e.s, "graph.schema", old, 4, err, sizeof(err)), 0);
+    env_close(&e);
+    env_open(&e);
+    CG_CHECK_EQ_INT(cg_store_get_meta(e.s, "graph.schema", b, sizeof(b), err, sizeof(err)), 4);
+    CG_CHECK_EQ_INT(b[3], GR_SCHEMA_VERSION);
+    CG_CHECK_EQ_INT(cg_store_put_meta(e.s, "graph.schema", newer, 4, err, sizeof(err)), 0);
+    cg_graph *g2 = NULL;
+    cg_graph_close(e.g);
+    e.g = NULL;
+    CG_CHECK_EQ_INT(cg_graph_open(&g2, e.s, err, sizeof(err)), CG_EDB);
+    CG_CHECK(strstr(err, "newer than this build") != NULL);
+    cg_store_close(e.s);
+}
+
 int main(void)
 {
     int rc = cg_test_main();
