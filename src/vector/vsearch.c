@@ -20,7 +20,7 @@
 
 /* Neighbours gathered per expansion before distances are computed (prefetch window). */
 #define VS_BATCH 64
-/* Cache line size assumed by the whole-vector prefetch. */
+/* Cache line size assumed by the whole-code prefetch. */
 #define VS_LINE 64
 
 typedef float vs_f16 __attribute__((vector_size(64)));
