@@ -240,7 +240,7 @@ void cg_vfile_sq_encode(const float *x, int dim, int8_t *code, float params[2])
         sq += x[j] * x[j];
     }
     float scale = mx / 127.0f, inv = mx > 0 ? 127.0f / mx : 0;
-    for (int j = 0; j < dim; j++)
+    for (int j = 0; code && j < dim; j++)
         code[j] = (int8_t)fmaxf(-127.0f, fminf(127.0f, rintf(x[j] * inv)));
     params[0] = scale;
     params[1] = sq;
@@ -355,7 +355,9 @@ static void vw_put_sq(vwriter *w, const cg_vfile_content *c, int s, int8_t *code
 {
     float params[2];
     for (int64_t i = 0; i < c->n; i++) {
-        cg_vfile_sq_encode(c->vectors + (size_t)i * (size_t)c->dim, c->dim, code, params);
+        /* the params pass skips the rounding: it is done once, for SQCODES */
+        cg_vfile_sq_encode(c->vectors + (size_t)i * (size_t)c->dim, c->dim,
+                           s == CG_VSEC_SQCODES ? code : NULL, params);
         if (s == CG_VSEC_SQPARAMS)
             vw_put(w, params, sizeof(params));
         else

@@ -144,7 +144,8 @@ int cg_vfile_check(const uint8_t *buf, size_t len, int mode, cg_vfile_view *v, c
 /** Verify the NEIGHBORS, VECTORS and SQ8 checksums of a checked view. 0 or CG_ECORRUPT. */
 int cg_vfile_check_bulk(cg_vfile_view *v, char *err, size_t errlen);
 
-/** The SQ8 code of x[0..dim) into code[dim] and its {scale, sqnorm} into params[2]. */
+/** The SQ8 code of x[0..dim) into code[dim] (skipped when code is NULL) and its
+ *  {scale, sqnorm} into params[2]. */
 void cg_vfile_sq_encode(const float *x, int dim, int8_t *code, float params[2]);
 
 /** Node of id (binary search of IDMAP), or -1. */
