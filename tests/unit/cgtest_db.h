@@ -7,6 +7,9 @@
  *   cgt_db d;  cgt_db_new(&d, root, "lex", "db");   -> /tmp/cg-lex-XXXXXX/db
  *   ... d.s, d.g ...  cgt_db_close(&d);  cgt_db_open(&d, d.path) reopens it
  *   cgt_rmtree(root);
+ *   cgt_fx f;  cgt_fx_init(&f);  ... f.ents[f.x.n_entities++] = ..., cgt_fx_str(&f, "name") ...
+ *   (a hand-built extraction to hand to cg_graph_file_put; its strings are the caller's to
+ *   release)
  */
 #ifndef CGTEST_DB_H
 #define CGTEST_DB_H
@@ -17,11 +20,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "codegraph/extract.h"
 #include "codegraph/graph.h"
 #include "codegraph/store.h"
 
 #define CGT_ROOT_MAX 64  /* a temp root's name */
 #define CGT_PATH_MAX 192 /* a store path under it */
+#define CGT_FX_ENTS 400  /* entities a hand-built extraction holds */
+#define CGT_FX_REFS 64   /* references a hand-built extraction holds */
 
 typedef struct cgt_db {
     cg_config_database cfg;
@@ -82,6 +88,33 @@ static inline void cgt_db_new(cgt_db *d, char *root, const char *tag, const char
 static inline void cgt_rmtree(const char *root)
 {
     if (root[0]) nftw(root, cgt_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A hand-built extraction with fixed room (cg_extract pointing at ents and refs). */
+typedef struct cgt_fx {
+    cg_extract x;
+    cg_xentity ents[CGT_FX_ENTS];
+    cg_xref refs[CGT_FX_REFS];
+} cgt_fx;
+
+/* An empty extraction whose string table starts with "" (offset 0 = no string). */
+static inline void cgt_fx_init(cgt_fx *f)
+{
+    memset(f, 0, sizeof(*f));
+    cg_buf_init(&f->x.strings);
+    cg_buf_putc(&f->x.strings, '\0');
+    f->x.entities = f->ents;
+    f->x.refs = f->refs;
+    f->x.cap_entities = CGT_FX_ENTS;
+    f->x.cap_refs = CGT_FX_REFS;
+}
+
+/* s appended to f's string table; its offset. */
+static inline uint32_t cgt_fx_str(cgt_fx *f, const char *s)
+{
+    uint32_t off = (uint32_t)f->x.strings.len;
+    cg_buf_append(&f->x.strings, s, strlen(s) + 1);
+    return off;
 }
 
 #endif

@@ -54,30 +54,7 @@ static void env_open(env *e)
 
 /* ---- hand-built extractions ---- */
 
-#define FX_MAX 32
-
-typedef struct fx {
-    cg_extract x;
-    cg_xentity ents[FX_MAX];
-    cg_xref refs[FX_MAX];
-} fx;
-
-static void fx_init(fx *f)
-{
-    memset(f, 0, sizeof(*f));
-    cg_buf_init(&f->x.strings);
-    cg_buf_putc(&f->x.strings, '\0');
-    f->x.entities = f->ents;
-    f->x.refs = f->refs;
-    f->x.cap_entities = f->x.cap_refs = FX_MAX;
-}
-
-static uint32_t fx_str(fx *f, const char *s)
-{
-    uint32_t off = (uint32_t)f->x.strings.len;
-    cg_buf_append(&f->x.strings, s, strlen(s) + 1);
-    return off;
-}
+typedef cgt_fx fx;
 
 /* An entity spanning lines [line, end] (bytes 100 per line). */
 static int fx_ent(fx *f, cg_entity_kind k, const char *name, const char *qname, int parent,
@@ -88,10 +65,10 @@ static int fx_ent(fx *f, cg_entity_kind k, const char *name, const char *qname, 
     char sig[128];
     snprintf(sig, sizeof(sig), "def %s()", name);
     e->kind = k;
-    e->name = fx_str(f, name);
-    e->qualified_name = fx_str(f, qname);
-    e->signature = fx_str(f, sig);
-    e->doc = fx_str(f, "doc");
+    e->name = cgt_fx_str(f, name);
+    e->qualified_name = cgt_fx_str(f, qname);
+    e->signature = cgt_fx_str(f, sig);
+    e->doc = cgt_fx_str(f, "doc");
     e->parent = parent;
     e->span = (cg_span){line, 4, end, 0, line * 100, end * 100 + 50};
     return i;
@@ -101,7 +78,7 @@ static void fx_ref(fx *f, cg_ref_kind k, const char *name, int from, uint32_t li
 {
     cg_xref *r = &f->refs[f->x.n_refs++];
     r->kind = k;
-    r->name = fx_str(f, name);
+    r->name = cgt_fx_str(f, name);
     r->from = from;
     r->span = (cg_span){line, 8, line, 20, line * 100 + 8, line * 100 + 20};
 }
@@ -110,7 +87,7 @@ static void fx_ref(fx *f, cg_ref_kind k, const char *name, int from, uint32_t li
 static void fx_a(fx *f, const char *helper)
 {
     char q[64];
-    fx_init(f);
+    cgt_fx_init(f);
     snprintf(q, sizeof(q), "%s", helper);
     fx_ent(f, CG_KIND_FUNCTION, helper, q, -1, 1, 3);
     int base = fx_ent(f, CG_KIND_CLASS, "Base", "Base", -1, 5, 10);
@@ -124,7 +101,7 @@ static void fx_a(fx *f, const char *helper)
  * main: Child().run(), os.path.join(). */
 static void fx_b(fx *f)
 {
-    fx_init(f);
+    cgt_fx_init(f);
     int child = fx_ent(f, CG_KIND_CLASS, "Child", "Child", -1, 3, 9);
     int run = fx_ent(f, CG_KIND_METHOD, "run", "Child.run", child, 4, 6);
     int go = fx_ent(f, CG_KIND_METHOD, "go", "Child.go", child, 7, 9);
@@ -141,7 +118,7 @@ static void fx_b(fx *f)
 /* c.py: entry calls main and helper (no imports: resolved by name). */
 static void fx_c(fx *f)
 {
-    fx_init(f);
+    cgt_fx_init(f);
     int entry = fx_ent(f, CG_KIND_FUNCTION, "entry", "entry", -1, 1, 4);
     fx_ref(f, CG_REF_CALL, "main", entry, 2);
     fx_ref(f, CG_REF_CALL, "helper", entry, 3);
@@ -723,11 +700,11 @@ static uint64_t tie_target(cg_graph *g, const char *name, int x_first)
 
     cg_graph_project_create(g, name, "/tmp/tie", &p);
     for (int i = 0; i < 2; i++) {
-        fx_init(&f);
+        cgt_fx_init(&f);
         fx_ent(&f, CG_KIND_FUNCTION, "f", "f", -1, 1, 2);
         put(g, p, (i == 0) == (x_first != 0) ? lx : ly, &f, 0);
     }
-    fx_init(&f);
+    cgt_fx_init(&f);
     int m = fx_ent(&f, CG_KIND_FUNCTION, "main", "main", -1, 3, 4);
     fx_ref(&f, CG_REF_IMPORT, "lib", -1, 1);
     fx_ref(&f, CG_REF_CALL, "f", m, 4);

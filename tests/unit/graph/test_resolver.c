@@ -24,11 +24,10 @@
 #include "codegraph/store.h"
 #include "graph/graph_int.h"
 
-#define NFILES 24    /* pkg/m0.py … : each imports the next one */
-#define NBIG 5       /* files defining BIG_PER methods named "big" */
-#define BIG_PER 230  /* 5 x 230 = 1150 entries: over the 1024 the cache keeps per name */
-#define MAX_ENTS 400 /* fx_big: BIG_PER / 2 classes, 3 entities each */
-#define MAX_REFS 32
+#define NFILES 24   /* pkg/m0.py … : each imports the next one */
+#define NBIG 5      /* files defining BIG_PER methods named "big" */
+#define BIG_PER 230 /* 5 x 230 = 1150 entries: over the 1024 the cache keeps per name */
+_Static_assert(BIG_PER / 2 * 3 <= CGT_FX_ENTS, "fx_big fits a cgt_fx");
 
 static char tmp_root[CGT_ROOT_MAX];
 
@@ -46,29 +45,7 @@ static void env_new(env *e, const char *name)
 
 /* ---- hand-built extractions ---- */
 
-typedef struct fx {
-    cg_extract x;
-    cg_xentity ents[MAX_ENTS];
-    cg_xref refs[MAX_REFS];
-} fx;
-
-static void fx_init(fx *f)
-{
-    memset(f, 0, sizeof(*f));
-    cg_buf_init(&f->x.strings);
-    cg_buf_putc(&f->x.strings, '\0');
-    f->x.entities = f->ents;
-    f->x.refs = f->refs;
-    f->x.cap_entities = MAX_ENTS;
-    f->x.cap_refs = MAX_REFS;
-}
-
-static uint32_t fx_str(fx *f, const char *s)
-{
-    uint32_t off = (uint32_t)f->x.strings.len;
-    cg_buf_append(&f->x.strings, s, strlen(s) + 1);
-    return off;
-}
+typedef cgt_fx fx;
 
 static int fx_ent(fx *f, cg_entity_kind k, const char *name, const char *qname, int parent)
 {
@@ -76,10 +53,10 @@ static int fx_ent(fx *f, cg_entity_kind k, const char *name, const char *qname, 
     uint32_t line = (uint32_t)i * 3 + 1;
     cg_xentity *e = &f->ents[i];
     e->kind = k;
-    e->name = fx_str(f, name);
-    e->qualified_name = fx_str(f, qname);
-    e->signature = fx_str(f, name);
-    e->doc = fx_str(f, "");
+    e->name = cgt_fx_str(f, name);
+    e->qualified_name = cgt_fx_str(f, qname);
+    e->signature = cgt_fx_str(f, name);
+    e->doc = cgt_fx_str(f, "");
     e->parent = parent;
     e->span = (cg_span){line, 0, line + 2, 0, line * 100, line * 100 + 250};
     return i;
@@ -91,7 +68,7 @@ static void fx_ref(fx *f, cg_ref_kind k, const char *name, int from)
     uint32_t line = (uint32_t)f->x.n_refs + 1000;
     f->x.n_refs++;
     r->kind = k;
-    r->name = fx_str(f, name);
+    r->name = cgt_fx_str(f, name);
     r->from = from;
     r->span = (cg_span){line, 4, line, 9, line * 100 + 4, line * 100 + 9};
 }
@@ -110,7 +87,7 @@ static int put(cg_graph *g, uint32_t p, const char *path, fx *f)
 static void fx_module(fx *f, int i)
 {
     char b[64], nx[64];
-    fx_init(f);
+    cgt_fx_init(f);
     snprintf(b, sizeof(b), "f%d", i);
     fx_ent(f, CG_KIND_FUNCTION, b, b, -1);
     fx_ent(f, CG_KIND_FUNCTION, "common", "common", -1);
@@ -143,7 +120,7 @@ static void fx_module(fx *f, int i)
 static void fx_big(fx *f, int i)
 {
     char c[64], q[64];
-    fx_init(f);
+    cgt_fx_init(f);
     for (int j = 0; j < BIG_PER / 2; j++) {
         snprintf(c, sizeof(c), "Holder%d_%d", i, j);
         int k = fx_ent(f, CG_KIND_CLASS, c, c, -1);
@@ -170,7 +147,7 @@ static uint32_t project(cg_graph *g)
         snprintf(path, sizeof(path), "big/b%d.py", i);
         if (put(g, p, path, &f)) abort();
     }
-    fx_init(&f);
+    cgt_fx_init(&f);
     int base = fx_ent(&f, CG_KIND_CLASS, "Base", "Base", -1);
     fx_ent(&f, CG_KIND_METHOD, "helper", "Base.helper", base);
     if (put(g, p, "base.py", &f)) abort();
@@ -271,7 +248,7 @@ CG_TEST(new_resolver_sees_new_names)
     uint32_t p = project(e.g);
 
     CG_CHECK_EQ_INT(resolve_all(e.g, p, 1, 0, &before), 0);
-    fx_init(&f);
+    cgt_fx_init(&f);
     fx_ent(&f, CG_KIND_FUNCTION, "missing", "missing", -1);
     CG_CHECK_EQ_INT(put(e.g, p, "late.py", &f), 0);
     CG_CHECK_EQ_INT(resolve_all(e.g, p, 1, 0, &after), 0);
