@@ -154,7 +154,7 @@ def rows_of(recs, tree_bytes):
     rows = {}
     for r in ok:
         o = r.get("out") or {}
-        if r["name"].startswith("ts_parse"):
+        if r["name"].startswith(("ts_parse", "ts_query")):
             rows[r["name"]] = row(r["name"], r["threads"], o["files"], o["bytes"], o["wall_s"],
                                   o["cpu_s"], r["rss_mb"])
             rows[r["name"]]["others"] = r.get("others", 0)
@@ -229,6 +229,14 @@ def cmd_report(a):
     for n, c, t in ((1, cg1, ts1), (2, cg2, ts2)):
         print("  e2e index ÷ raw parse, per core (wall), %d thr     %s" %
               (n, verdict(ratio(c, t, "mbs_core"), GOALS["e2e_per_core"])))
+    tq = g("ts_query_1t")
+    floor = ratio(tq, ts1, "mb_cpu")
+    if floor is not None:
+        print("  parse + extraction query alone ÷ raw parse, 1 thr %.3f  (nothing built or "
+              "stored:\n   the most any extractor on our queries can reach)" % floor)
+        rest = ratio(cg1, tq, "mb_cpu")
+        print("  e2e index ÷ (parse + extraction query), 1 thr    %s" %
+              ("%.3f" % rest if rest is not None else "n/a"))
     print("  scaling 1→2 threads, codegraph index (wall)       %s" %
           verdict(ratio(cg2, cg1, "mbs"), GOALS["scaling"]))
     print("  scaling 1→2 threads, raw parse (the ceiling)      %s" %

@@ -11,12 +11,14 @@
 # parsing.ignore_patterns = *.pyc so its default ignores (build/, env/, log/, …) do not
 # drop files the peers parse.
 #
-# Steps: ts_parse 1 and 2 threads; ctags -R; codegraph index cold with pool_threads 1, then
-# 2 (fresh data dirs; process wall, CPU, peak RSS; plus the next open of the store, which
-# replays the WAL the index left: charged to the cold run); warm re-index (nothing changed,
-# BENCH_INDEX_WARM_REPS runs, median); definition recall vs ctags (defs_recall.py) and
-# query latency (query_latency.py, BENCH_INDEX_QUERIES requests per kind) through a private
-# `codegraph serve` over the 2-thread index. Then the table and the ratios with their goals.
+# Steps: ts_parse 1 and 2 threads; ts_parse --query 1 thread (parse + our extraction query,
+# nothing built from the matches: the floor of query-based extraction); ctags -R; codegraph
+# index cold with pool_threads 1, then 2 (fresh data dirs; process wall, CPU, peak RSS; plus
+# the next open of the store, which replays what WAL the index left: charged to the cold
+# run); warm re-index (nothing changed, BENCH_INDEX_WARM_REPS runs, median); definition
+# recall vs ctags (defs_recall.py) and query latency (query_latency.py, BENCH_INDEX_QUERIES
+# requests per kind) through a private `codegraph serve` over the 2-thread index. Then the
+# table and the ratios with their goals.
 #
 # Needs: zig-out/bin/codegraph (zig build -Doptimize=ReleaseFast) and
 # zig-out/bench/index_ts_parse (zig build bench-bins -Doptimize=ReleaseFast), ctags, python3;
@@ -84,6 +86,7 @@ xargs -d '\n' cat <"$TMP/files" >/dev/null # warm the page cache for every tool 
 
 measure --name ts_parse_1t --threads 1 --stdin "$TMP/files" -- "$TSP" -t 1 --json
 measure --name ts_parse_2t --threads 2 --stdin "$TMP/files" -- "$TSP" -t 2 --json
+measure --name ts_query_1t --threads 1 --stdin "$TMP/files" -- "$TSP" -t 1 --query --json
 measure --name ctags -- ctags -R --langmap=Python:+.pyi -f "$TMP/tags" "$TREE"
 D1=(--set "database.path=$TMP/data1/rocks.db" --set performance.pool_threads=1)
 D2=(--set "database.path=$TMP/data2/rocks.db" --set performance.pool_threads=2)

@@ -87,6 +87,12 @@ uint64_t cg_store_size_bytes(cg_store *s);
 
 /** Flush every memtable to SST files and wait (for backups, tests, shutdown). */
 int cg_store_flush(cg_store *s, char *err, size_t errlen);
+/**
+ * Start, without waiting, the flush of every column family whose memtables hold at least
+ * min_bytes; RocksDB's background threads write them while the caller goes on. Returns how
+ * many flushes were started, or a negative CG_E* code (message in err).
+ */
+int cg_store_flush_start(cg_store *s, uint64_t min_bytes, char *err, size_t errlen);
 
 /**
  * Health probe: one point read in "meta", plus RocksDB's background-error count and

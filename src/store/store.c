@@ -511,6 +511,30 @@ int cg_store_flush(cg_store *s, char *err, size_t errlen)
     return rc;
 }
 
+int cg_store_flush_start(cg_store *s, uint64_t min_bytes, char *err, size_t errlen)
+{
+    rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
+    char *rerr = NULL;
+    int started = 0;
+
+    CG_ASSERT(s && s->db);
+    rocksdb_flushoptions_set_wait(fo, 0);
+    for (int i = 0; i < s->n_cf; i++) {
+        uint64_t mem = 0;
+        if (rocksdb_property_int_cf(s->db, s->cf[i], "rocksdb.size-all-mem-tables", &mem) != 0 ||
+            mem < min_bytes)
+            continue;
+        rocksdb_flush_cf(s->db, fo, s->cf[i], &rerr);
+        if (rerr) {
+            started = store_rerr(s, rerr, CG_EDB, "flush", err, errlen);
+            break;
+        }
+        started++;
+    }
+    rocksdb_flushoptions_destroy(fo);
+    return started;
+}
+
 int cg_store_health(cg_store *s, char *buf, size_t len)
 {
     uint64_t bg = 0, stopped = 0, t0, us;

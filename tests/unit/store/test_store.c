@@ -2,7 +2,8 @@
  * test_store.c — proves the RocksDB store wrapper: open creates missing parent directories
  * and the schema's column families; meta values survive close/reopen; every [database]
  * option reaches RocksDB (read back from the OPTIONS file it writes); a second opener,
- * in this process or another, fails with the LOCK message; sizes grow with data; a bad
+ * in this process or another, fails with the LOCK message; sizes grow with data; a
+ * background flush starts only for families holding enough and leaves an SST file; a bad
  * compression name is a configuration error naming the key.
  */
 #include <dirent.h>
@@ -226,28 +227,83 @@ CG_TEST(second_opener_gets_lock_error)
     tmp_clean();
 }
 
-CG_TEST(size_grows_with_data)
+/* META_VALUES values of META_VALUE_BYTES under "k0000".. (value i: bytes (i * 31 + j * 7)). */
+#define META_VALUES 200
+#define META_VALUE_BYTES 512
+
+/* Open an uncompressed store at <tmp_root>/rocks.db (path receives it) and write the values;
+ * NULL (message on stderr) if either fails. */
+static cg_store *store_with_values(char *path, size_t cap)
 {
-    char path[128], err[256], key[32], val[512];
+    char err[256], key[32], val[META_VALUE_BYTES];
     cg_config_database c;
     cg_store *s = NULL;
 
     tmp_make();
-    snprintf(path, sizeof(path), "%s/rocks.db", tmp_root);
+    snprintf(path, cap, "%s/rocks.db", tmp_root);
     db_cfg(&c, path);
     c.compression_type = "none";
     c.bottommost_compression_type = "none";
-    CG_CHECK_EQ_INT(cg_store_open(&s, &c, err, sizeof(err)), 0);
-    uint64_t before = cg_store_size_bytes(s);
-    for (int i = 0; i < 200; i++) {
+    if (cg_store_open(&s, &c, err, sizeof(err)) != 0) goto fail;
+    for (int i = 0; i < META_VALUES; i++) {
         snprintf(key, sizeof(key), "k%04d", i);
         for (size_t j = 0; j < sizeof(val); j++) val[j] = (char)(i * 31 + j * 7);
-        CG_CHECK_EQ_INT(cg_store_put_meta(s, key, val, sizeof(val), err, sizeof(err)), 0);
+        if (cg_store_put_meta(s, key, val, sizeof(val), err, sizeof(err)) != 0) goto fail;
     }
-    CG_CHECK(cg_store_size_bytes(s) > before);
+    return s;
+fail:
+    fprintf(stderr, "store_with_values: %s\n", err);
+    cg_store_close(s);
+    return NULL;
+}
+
+CG_TEST(size_grows_with_data)
+{
+    char path[128], err[256];
+    cg_store *s = store_with_values(path, sizeof(path));
+
+    CG_CHECK(s != NULL);
+    if (!s) return;
+    CG_CHECK(cg_store_size_bytes(s) >= META_VALUES * META_VALUE_BYTES); /* in memtables */
     CG_CHECK_EQ_INT(cg_store_flush(s, err, sizeof(err)), 0);
     /* 200 x 512 incompressible-ish bytes are now in SST files. */
-    CG_CHECK(cg_store_size_bytes(s) >= 200 * 512);
+    CG_CHECK(cg_store_size_bytes(s) >= META_VALUES * META_VALUE_BYTES);
+    cg_store_close(s);
+    tmp_clean();
+}
+
+/* SST files in dbpath. */
+static int sst_count(const char *dbpath)
+{
+    int n = 0;
+    DIR *d = opendir(dbpath);
+    struct dirent *e;
+    if (!d) return -1;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        n += l > 4 && strcmp(e->d_name + l - 4, ".sst") == 0;
+    }
+    closedir(d);
+    return n;
+}
+
+CG_TEST(flush_start_flushes_only_large_families)
+{
+    char path[128], err[256], got[META_VALUE_BYTES];
+    cg_store *s = store_with_values(path, sizeof(path));
+
+    CG_CHECK(s != NULL);
+    if (!s) return;
+    int before = sst_count(path);
+    /* Nothing holds 1 GiB; only the meta family holds 100 KiB (200 x 512 bytes). */
+    CG_CHECK_EQ_INT(cg_store_flush_start(s, 1u << 30, err, sizeof(err)), 0);
+    CG_CHECK_EQ_INT(cg_store_flush_start(s, 64u << 10, err, sizeof(err)), 1);
+    /* The flush runs in the background: wait up to 30 s for its SST file. */
+    for (int i = 0; i < 3000 && sst_count(path) <= before; i++) usleep(10000);
+    CG_CHECK(sst_count(path) > before);
+    CG_CHECK_EQ_INT(cg_store_get_meta(s, "k0199", got, sizeof(got), err, sizeof(err)),
+                    META_VALUE_BYTES);
+    CG_CHECK(got[0] == (char)(199 * 31) && got[10] == (char)(199 * 31 + 70));
     cg_store_close(s);
     tmp_clean();
 }
