@@ -202,6 +202,22 @@ typedef struct cg_graph_file_info {
  */
 int cg_graph_file_put(cg_graph *g, uint32_t project, const char *path,
                       const cg_graph_file_meta *meta, const cg_extract *x, int flags);
+/**
+ * cg_graph_file_put in three steps, so that another thread may write the batch while the
+ * preparing one goes on (the index pipeline does). prepare builds the batch (the reads of
+ * the put happen here) and returns the error cg_graph_file_put would, *out NULL then;
+ * write writes it (any thread, once; 0, CG_ENOMEM, CG_EDB/CG_ETXN); finish runs on the
+ * preparing thread after the write with its result: the lexical index's commit
+ * (src/search/hook.h), then p is freed. x and the source given to the lexical hook must
+ * not change until finish. A thread may hold more than one prepared put, each prepared and
+ * finished under its own hook pending slot (cg_search_hook_slot).
+ */
+typedef struct cg_graph_put cg_graph_put;
+int cg_graph_put_prepare(cg_graph *g, uint32_t project, const char *path,
+                         const cg_graph_file_meta *meta, const cg_extract *x, int flags,
+                         cg_graph_put **out);
+int cg_graph_put_write(cg_graph_put *p);
+void cg_graph_put_finish(cg_graph_put *p, int rc);
 /** Remove a file and everything derived from it (one batch). 0, CG_ENOTFOUND, CG_EDB. */
 int cg_graph_file_delete(cg_graph *g, uint32_t project, const char *path);
 /** The latest record of one file. 0, CG_ENOTFOUND, CG_EDB. */

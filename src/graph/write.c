@@ -479,34 +479,83 @@ static int gr_put_identity(gr_put *w, uint64_t *generation)
     return rc;
 }
 
-int cg_graph_file_put(cg_graph *g, uint32_t project, const char *path,
-                      const cg_graph_file_meta *meta, const cg_extract *x, int flags)
-{
-    uint32_t *locals = NULL;
-    uint64_t generation = 0;
+/* A prepared put (graph.h): the batch and what the hook commit and the release need. */
+struct cg_graph_put {
     gr_put w;
+    uint32_t *locals;
+};
+
+/* Build the put's batch into w (begun); see cg_graph_file_put for the steps. */
+static int gr_put_build(cg_graph_put *p, const cg_graph_file_meta *meta, const cg_extract *x,
+                        int flags)
+{
+    gr_put *w = &p->w;
+    uint64_t generation = 0;
     int rc;
 
-    if ((rc = gr_path_valid(path)) || (rc = gr_extract_valid(x))) return rc;
-    if ((rc = gr_put_begin(&w, g, project, path))) goto fail;
-    w.lang = gr_lang_code(meta->language);
-    if ((rc = gr_put_identity(&w, &generation))) goto fail;
-    locals = calloc((size_t)x->n_entities + 1, sizeof(*locals));
-    if (!locals) {
+    w->lang = gr_lang_code(meta->language);
+    if ((rc = gr_put_identity(w, &generation))) return rc;
+    p->locals = calloc((size_t)x->n_entities + 1, sizeof(*p->locals));
+    if (!p->locals) return CG_ENOMEM;
+    if ((rc = gr_assign_locals(x, p->locals))) return rc;
+    rc = gr_idmap_put(&w->keep, GR_ID(w->uid, 0), 1);
+    for (int i = 0; !rc && i < x->n_entities; i++)
+        rc = gr_idmap_put(&w->keep, GR_ID(w->uid, p->locals[i]), 1);
+    if (!rc) rc = gr_put_drop_old(w);
+    if (!rc) rc = gr_put_new(w, meta, x, p->locals, flags, generation);
+    return rc;
+}
+
+static void gr_put_free(cg_graph_put *p)
+{
+    free(p->locals);
+    gr_put_end(&p->w);
+    free(p);
+}
+
+int cg_graph_put_prepare(cg_graph *g, uint32_t project, const char *path,
+                         const cg_graph_file_meta *meta, const cg_extract *x, int flags,
+                         cg_graph_put **out)
+{
+    cg_graph_put *p = NULL;
+    int rc;
+
+    *out = NULL;
+    if ((rc = gr_path_valid(path)) || (rc = gr_extract_valid(x))) goto fail;
+    if (!(p = calloc(1, sizeof(*p)))) {
         rc = CG_ENOMEM;
         goto fail;
     }
-    if ((rc = gr_assign_locals(x, locals))) goto fail;
-    rc = gr_idmap_put(&w.keep, GR_ID(w.uid, 0), 1);
-    for (int i = 0; !rc && i < x->n_entities; i++)
-        rc = gr_idmap_put(&w.keep, GR_ID(w.uid, locals[i]), 1);
-    if (!rc) rc = gr_put_drop_old(&w);
-    if (!rc) rc = gr_put_new(&w, meta, x, locals, flags, generation);
-    if (!rc) rc = cg_store_batch_write(g->s, w.b, 0, NULL, 0);
+    if ((rc = gr_put_begin(&p->w, g, project, path))) goto fail;
+    if ((rc = gr_put_build(p, meta, x, flags))) goto fail;
+    *out = p;
+    return 0;
 fail:
+    cg_search_hook_commit(rc); /* TXT: clears the thread's pending state */
+    if (p) gr_put_free(p);
+    return rc;
+}
+
+int cg_graph_put_write(cg_graph_put *p)
+{
+    return cg_store_batch_write(p->w.g->s, p->w.b, 0, NULL, 0);
+}
+
+void cg_graph_put_finish(cg_graph_put *p, int rc)
+{
     cg_search_hook_commit(rc); /* TXT: vectors and counts after the commit */
-    free(locals);
-    gr_put_end(&w);
+    gr_put_free(p);
+}
+
+int cg_graph_file_put(cg_graph *g, uint32_t project, const char *path,
+                      const cg_graph_file_meta *meta, const cg_extract *x, int flags)
+{
+    cg_graph_put *p;
+    int rc = cg_graph_put_prepare(g, project, path, meta, x, flags, &p);
+
+    if (rc) return rc;
+    rc = cg_graph_put_write(p);
+    cg_graph_put_finish(p, rc);
     return rc;
 }
 

@@ -5,6 +5,9 @@
  * A put or delete of one file runs on one thread from its first hook to cg_search_hook_commit,
  * so the hooks keep what the commit needs (removed ids, new term bags) in thread-local
  * state; nothing here is shared between threads except through the installed cg_search.
+ * A thread has CG_SEARCH_HOOK_SLOTS such states: the index pipeline prepares one file's put
+ * while the previous one's batch is still being written (graph.h, cg_graph_put_prepare),
+ * each in its own slot.
  */
 #ifndef CG_SEARCH_HOOK_H
 #define CG_SEARCH_HOOK_H
@@ -15,6 +18,13 @@
 #include "codegraph/extract.h"
 #include "codegraph/graph.h"
 #include "codegraph/store.h"
+
+/** Pending states per thread (see above). */
+#define CG_SEARCH_HOOK_SLOTS 4
+
+/** pipeline.c: make slot (0 .. CG_SEARCH_HOOK_SLOTS-1) this thread's pending state for the
+ *  hooks that follow, up to and including a commit. Slot 0 is the default. */
+void cg_search_hook_slot(int slot);
 
 /** pipeline.c: the source bytes of the file this thread is about to put (their entities'
  *  byte spans are scanned for body terms); NULL, 0 afterwards. Not copied. */

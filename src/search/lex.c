@@ -155,7 +155,8 @@ typedef struct lex_pending {
     int ready;
 } lex_pending;
 
-static __thread lex_pending tls_pend;
+static __thread lex_pending tls_pend[CG_SEARCH_HOOK_SLOTS];
+static __thread int tls_slot; /* which of tls_pend the hooks use (cg_search_hook_slot) */
 static __thread const char *tls_src;
 static __thread size_t tls_src_len;
 
@@ -177,9 +178,15 @@ static int grow(void **p, size_t *cap, size_t n, size_t elem)
     return 0;
 }
 
+void cg_search_hook_slot(int slot)
+{
+    CG_ASSERT(slot >= 0 && slot < CG_SEARCH_HOOK_SLOTS);
+    tls_slot = slot;
+}
+
 static lex_pending *pend_get(void)
 {
-    lex_pending *p = &tls_pend;
+    lex_pending *p = &tls_pend[tls_slot];
     if (!p->ready) {
         cg_bag_init(&p->bag);
         cg_buf_init(&p->tmp);
