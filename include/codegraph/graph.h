@@ -258,6 +258,14 @@ int cg_graph_resolve_file(cg_graph *g, uint32_t project, uint64_t file_uid,
 typedef struct cg_graph_resolver cg_graph_resolver;
 int cg_graph_resolver_create(cg_graph *g, uint32_t project, cg_graph_resolver **out);
 int cg_graph_resolver_file(cg_graph_resolver *rv, uint64_t file_uid, cg_graph_resolve_stats *st);
+/**
+ * cg_graph_resolver_file without the write: *out gets the file's batch, which the caller
+ * writes (cg_store_batch_write, any thread) and destroys. Safe while other files of the
+ * phase are resolved and their batches not yet written: a resolution reads only what the
+ * puts of the job wrote and its own file's records. CG_ENOTFOUND (the file is gone; its
+ * mark was dropped), or the errors of cg_graph_resolve_file; *out is NULL then.
+ */
+int cg_graph_resolver_prepare(cg_graph_resolver *rv, uint64_t file_uid, cg_store_batch **out);
 void cg_graph_resolver_destroy(cg_graph_resolver *rv);
 /**
  * Turn the pending work recorded by puts into a list of files to resolve: names defined or

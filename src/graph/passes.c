@@ -152,9 +152,11 @@ static int gr_drop_mark(cg_graph *g, uint32_t project, uint64_t uid)
     return rc;
 }
 
-/* Resolve one file (cg_graph_resolve_file), with a resolver's caches when xc is set. */
-static int gr_resolve_file(cg_graph *g, uint32_t project, uint64_t file_uid, struct gr_xcache *xc,
-                           cg_graph_resolve_stats *st)
+/* Resolve one file into a new batch *out (not written), with a resolver's caches when xc is
+ * set; st (may be NULL) gets the edge counts. A file that no longer exists has its mark
+ * dropped (written here): CG_ENOTFOUND. */
+static int gr_resolve_build(cg_graph *g, uint32_t project, uint64_t file_uid, struct gr_xcache *xc,
+                            cg_graph_resolve_stats *st, cg_store_batch **out)
 {
     cg_store_batch *b = NULL;
     gr_resolved r;
@@ -162,6 +164,7 @@ static int gr_resolve_file(cg_graph *g, uint32_t project, uint64_t file_uid, str
     gr_key k;
     int rc;
 
+    *out = NULL;
     memset(&r, 0, sizeof(r));
     rc = gr_fload_open(g, project, file_uid, &f);
     f.c.xc = xc;
@@ -182,12 +185,28 @@ static int gr_resolve_file(cg_graph *g, uint32_t project, uint64_t file_uid, str
     gr_enc_file(&f.val, &f.fi);
     gr_k_file(&k, project, f.path);
     cg_store_batch_put(b, CG_STORE_CF_FILES, k.b, k.n, f.val.data, f.val.len);
-    rc = cg_buf_ok(&f.val) ? cg_store_batch_write(g->s, b, 0, NULL, 0) : CG_ENOMEM;
-    if (!rc && st) st->files++;
+    if (!cg_buf_ok(&f.val)) rc = CG_ENOMEM;
 fail:
     gr_resolved_release(&r);
-    cg_store_batch_destroy(b);
     gr_fload_release(&f);
+    if (rc)
+        cg_store_batch_destroy(b);
+    else
+        *out = b;
+    return rc;
+}
+
+/* Resolve one file and write its batch (cg_graph_resolve_file, cg_graph_resolver_file). */
+static int gr_resolve_file(cg_graph *g, uint32_t project, uint64_t file_uid, struct gr_xcache *xc,
+                           cg_graph_resolve_stats *st)
+{
+    cg_store_batch *b;
+    int rc = gr_resolve_build(g, project, file_uid, xc, st, &b);
+
+    if (rc) return rc;
+    rc = cg_store_batch_write(g->s, b, 0, NULL, 0);
+    cg_store_batch_destroy(b);
+    if (!rc && st) st->files++;
     return rc;
 }
 
@@ -223,6 +242,11 @@ int cg_graph_resolver_create(cg_graph *g, uint32_t project, cg_graph_resolver **
 int cg_graph_resolver_file(cg_graph_resolver *rv, uint64_t file_uid, cg_graph_resolve_stats *st)
 {
     return gr_resolve_file(rv->g, rv->project, file_uid, rv->xc, st);
+}
+
+int cg_graph_resolver_prepare(cg_graph_resolver *rv, uint64_t file_uid, cg_store_batch **out)
+{
+    return gr_resolve_build(rv->g, rv->project, file_uid, rv->xc, NULL, out);
 }
 
 void cg_graph_resolver_destroy(cg_graph_resolver *rv)

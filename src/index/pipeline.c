@@ -64,7 +64,7 @@ typedef struct cg_index_job cg_index_job;
 typedef struct file_slot {
     cg_buf buf;
     cg_extract x;
-    cg_writeq_item item; /* item.put: the prepared put in flight, or NULL */
+    cg_writeq_item item; /* item.arg: the prepared put (cg_graph_put) in flight, or NULL */
     const char *rel;
     const cg_lang *lang;
     uint64_t parse_ns;
@@ -351,11 +351,11 @@ static void file_outcome(cg_index_job *j, const char *rel, int rc)
  * (on the worker that prepared it; see DESIGN). A slot with nothing in flight is left. */
 static void slot_settle(cg_index_job *j, file_slot *sl)
 {
-    if (!sl->item.put) return;
+    if (!sl->item.arg) return;
     int rc = cg_writeq_wait(&j->wq, &sl->item);
     cg_search_hook_slot(sl->index); /* TXT */
-    cg_graph_put_finish(sl->item.put, rc);
-    sl->item.put = NULL;
+    cg_graph_put_finish(sl->item.arg, rc);
+    sl->item.arg = NULL;
     metric_parsed(sl->lang, sl->parse_ns, rc == 0);
     if (rc == 0) {
         atomic_fetch_add(&j->entities, (uint64_t)sl->x.n_entities);
@@ -364,6 +364,12 @@ static void slot_settle(cg_index_job *j, file_slot *sl)
         metric_add(index_metrics.bytes, sl->buf.len);
     }
     file_outcome(j, sl->rel, rc);
+}
+
+/* The writer queue's write of a prepared put. */
+static int put_write(void *put)
+{
+    return cg_graph_put_write(put);
 }
 
 /* Parse and extract the file in sl->buf, prepare its put and hand the batch to the writer
@@ -391,12 +397,14 @@ static int file_store(cg_index_job *j, file_slot *sl, uint64_t hash, const cg_wa
                                .mtime_ns = info->mtime_ns,
                                .lines = count_lines(buf->data, buf->len)};
     cg_search_hook_source(buf->data, buf->len); /* TXT */
-    rc = cg_graph_put_prepare(j->g, j->project, sl->rel, &meta, &sl->x, 0, &sl->item.put);
+    cg_graph_put *put = NULL;
+    rc = cg_graph_put_prepare(j->g, j->project, sl->rel, &meta, &sl->x, 0, &put);
     cg_search_hook_source(NULL, 0); /* TXT */
     if (rc != 0) {
         metric_parsed(sl->lang, sl->parse_ns, 0);
         return rc;
     }
+    sl->item = (cg_writeq_item){.write = put_write, .arg = put};
     cg_writeq_submit(&j->wq, &sl->item);
     return 0;
 }
@@ -532,21 +540,63 @@ static void job_publish(cg_index_job *j)
     job_final(j, state);
 }
 
+/* One of a resolver's slots: a file's resolution batch handed to the writer queue. */
+typedef struct resolve_slot {
+    cg_writeq_item item; /* item.arg: this slot while its batch is in flight, else NULL */
+    cg_store *s;
+    cg_store_batch *b;
+} resolve_slot;
+
+/* The writer queue's write of a resolution batch. */
+static int resolve_write(void *arg)
+{
+    resolve_slot *r = arg;
+    return cg_store_batch_write(r->s, r->b, 0, NULL, 0);
+}
+
+/* Wait for the slot's batch to be written (a failed write fails the phase), then free it. */
+static void resolve_settle(cg_index_job *j, resolve_slot *r)
+{
+    if (!r->item.arg) return;
+    if (cg_writeq_wait(&j->wq, &r->item) != 0) atomic_store(&j->phase_failed, 1);
+    cg_store_batch_destroy(r->b);
+    r->b = NULL;
+    r->item.arg = NULL;
+}
+
+/* Resolve one file into slot r and queue its batch; without a resolver (ENOMEM at its
+ * creation) the file is resolved and written on this thread. */
+static void resolve_one(cg_index_job *j, cg_graph_resolver *rv, uint64_t uid, resolve_slot *r)
+{
+    cg_store_batch *b = NULL;
+    int rc = rv ? cg_graph_resolver_prepare(rv, uid, &b)
+                : cg_graph_resolve_file(j->g, j->project, uid, NULL);
+    if (rc != 0) atomic_store(&j->phase_failed, 1);
+    if (rc != 0 || !b) return;
+    *r = (resolve_slot){
+        .item = {.write = resolve_write, .arg = r}, .s = cg_graph_store(j->g), .b = b};
+    cg_writeq_submit(&j->wq, &r->item);
+}
+
 /* Resolve files from the shared cursor; the last resolver out publishes. Safe in parallel:
- * every put of the job has returned (see graph.h, writing phase 2). */
+ * every put of the job was written, and a resolution reads only their data and its own
+ * file's records, so the batches go through the writer queue like the puts' (INDEX_SLOTS
+ * in flight per resolver); every one is written before the resolver counts itself out. */
 static void resolver_loop(cg_index_job *j)
 {
     /* names and paths cached across this thread's files of the phase; without a resolver
      * (ENOMEM) every file reads them from the store */
     cg_graph_resolver *rv = NULL;
+    resolve_slot slots[INDEX_SLOTS];
+    memset(slots, 0, sizeof slots);
     if (cg_graph_resolver_create(j->g, j->project, &rv) != 0) rv = NULL;
-    for (;;) {
+    for (int k = 0;; k = (k + 1) % INDEX_SLOTS) {
         size_t i = atomic_fetch_add(&j->next_uid, 1);
         if (i >= j->n_uids) break;
-        int rc = rv ? cg_graph_resolver_file(rv, j->uids[i], NULL)
-                    : cg_graph_resolve_file(j->g, j->project, j->uids[i], NULL);
-        if (rc != 0) atomic_store(&j->phase_failed, 1);
+        resolve_settle(j, &slots[k]);
+        resolve_one(j, rv, j->uids[i], &slots[k]);
     }
+    for (int k = 0; k < INDEX_SLOTS; k++) resolve_settle(j, &slots[k]);
     cg_graph_resolver_destroy(rv);
     if (atomic_fetch_sub(&j->resolvers_live, 1) == 1) job_publish(j);
 }

@@ -33,7 +33,7 @@ static void writeq_drain(cg_writeq *w)
         w->head = (w->head + 1) % CG_WRITEQ_MAX;
         w->n--;
         pthread_mutex_unlock(&w->mu);
-        int rc = cg_graph_put_write(it->put);
+        int rc = it->write(it->arg);
         pthread_mutex_lock(&w->mu);
         it->rc = rc;
         it->written = 1;

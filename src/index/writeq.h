@@ -1,9 +1,10 @@
 /*
  * writeq.h — the file phase's shared batch writer (src/index/writeq.c; used by pipeline.c).
  *
- * Workers hand over prepared puts (graph.h, cg_graph_put_prepare) and go on with their next
- * file; the worker that finds no writer active becomes the writer and writes the queued
- * batches, its own and the others', until the queue is empty. One thread writes at a time,
+ * Workers hand over prepared batches (graph.h: a file's put from cg_graph_put_prepare, a
+ * file's resolution from cg_graph_resolver_prepare) and go on with their next file; the
+ * worker that finds no writer active becomes the writer and writes the queued batches, its
+ * own and the others', until the queue is empty. One thread writes at a time,
  * so a worker never waits for another's memtable inserts (RocksDB's write group made two
  * workers wait for each other's inserts: ~8% of a 2-thread index of 141 MB) and RocksDB
  * takes its single-writer insert path.
@@ -14,16 +15,15 @@
 #include <pthread.h>
 #include <stddef.h>
 
-#include "codegraph/graph.h"
-
 /* Batches queued at most; a worker submitting to a full queue waits for room. A worker has
  * at most one batch in flight per file slot (pipeline.c: 4), so 64 workers never fill it. */
 #define CG_WRITEQ_MAX 256
 
 /* One batch to write; owned by the submitting worker. */
 typedef struct cg_writeq_item {
-    cg_graph_put *put; /* NULL: nothing in flight */
-    int rc;            /* the write's result, once written (under the queue's mutex) */
+    int (*write)(void *arg); /* writes the batch: 0 or a CG_E* code */
+    void *arg;               /* the batch; NULL: nothing in flight (the worker's own mark) */
+    int rc;                  /* the write's result, once written (under the queue's mutex) */
     int written;
 } cg_writeq_item;
 
@@ -37,7 +37,7 @@ typedef struct cg_writeq {
 
 void cg_writeq_init(cg_writeq *w);
 void cg_writeq_destroy(cg_writeq *w);
-/** Queue it (it->put set) to be written; the calling thread writes the queue when no other
+/** Queue it (write and arg set) to be written; the calling thread writes the queue when no other
  *  thread is writing. Returns once it is queued or written. */
 void cg_writeq_submit(cg_writeq *w, cg_writeq_item *it);
 /** Wait until it was written; its write's result (0 or a CG_E* code). */

@@ -42,17 +42,22 @@ typedef struct worker {
     int bad_prepare, bad_write, unreadable; /* failures seen by this thread */
 } worker;
 
+static int put_write(void *put)
+{
+    return cg_graph_put_write(put);
+}
+
 /* Wait for the entry's write, check the file is in the store, finish the put. */
 static void settle(worker *w, ring_ent *r, int slot)
 {
     cg_graph_file_info fi;
-    if (!r->item.put) return;
+    if (!r->item.arg) return;
     int rc = cg_writeq_wait(&w->sh->wq, &r->item);
     if (rc != 0) w->bad_write++;
     if (cg_graph_file_get(w->sh->db.g, w->sh->project, r->path, &fi) != 0) w->unreadable++;
     cg_search_hook_slot(slot);
-    cg_graph_put_finish(r->item.put, rc);
-    r->item.put = NULL;
+    cg_graph_put_finish(r->item.arg, rc);
+    r->item.arg = NULL;
     cg_buf_release(&r->fx->x.strings);
 }
 
@@ -71,13 +76,14 @@ static void submit_one(worker *w, ring_ent *r, int slot, int i)
     e->span = (cg_span){1, 0, 2, 0, 0, 20};
     cg_graph_file_meta m = {
         .language = "python", .hash = cg_graph_hash(r->path, strlen(r->path)), .size = 20};
+    cg_graph_put *put = NULL;
     cg_search_hook_slot(slot);
-    if (cg_graph_put_prepare(w->sh->db.g, w->sh->project, r->path, &m, &r->fx->x, 0,
-                             &r->item.put) != 0) {
+    if (cg_graph_put_prepare(w->sh->db.g, w->sh->project, r->path, &m, &r->fx->x, 0, &put) != 0) {
         w->bad_prepare++;
         cg_buf_release(&r->fx->x.strings);
         return;
     }
+    r->item = (cg_writeq_item){.write = put_write, .arg = put};
     cg_writeq_submit(&w->sh->wq, &r->item);
 }
 
