@@ -75,7 +75,8 @@ typedef struct cg_index_progress {
     uint64_t job_id;
     uint32_t project;
     int state;                /**< cg_graph_job_state */
-    uint64_t files_total;     /**< files the walk offered for indexing */
+    uint64_t files_total;     /**< files the walk offered for indexing (so far, if walking) */
+    int walking;              /**< the walk is still finding files (workers already run) */
     uint64_t files_done;      /**< processed so far (indexed + unchanged + skipped + failed) */
     uint64_t files_indexed;   /**< parsed and stored */
     uint64_t files_unchanged; /**< same content hash as stored: skipped */

@@ -132,24 +132,27 @@ static void progress_print(const cg_index_progress *p, int json, int tty, int fi
         printf("{\"event\":\"%s\",\"job_id\":%llu,\"files_total\":%llu,\"files_done\":%llu,"
                "\"files_indexed\":%llu,\"files_unchanged\":%llu,\"files_skipped\":%llu,"
                "\"files_failed\":%llu,\"files_deleted\":%llu,\"entities\":%llu,"
-               "\"bytes\":%llu,\"elapsed_s\":%.3f,\"files_per_s\":%.1f%s}\n",
+               "\"bytes\":%llu,\"elapsed_s\":%.3f,\"files_per_s\":%.1f,\"walking\":%s}\n",
                final ? "done" : "progress", (unsigned long long)p->job_id,
                (unsigned long long)p->files_total, (unsigned long long)p->files_done,
                (unsigned long long)p->files_indexed, (unsigned long long)p->files_unchanged,
                (unsigned long long)p->files_skipped, (unsigned long long)p->files_failed,
                (unsigned long long)p->files_deleted, (unsigned long long)p->entities,
-               (unsigned long long)p->bytes, p->elapsed_s, rate, "");
+               (unsigned long long)p->bytes, p->elapsed_s, rate, p->walking ? "true" : "false");
     } else if (tty && !final) {
         double frac = p->files_total ? (double)p->files_done / (double)p->files_total : 0;
         int fill = (int)(frac * INDEX_BAR_WIDTH);
         double eta = rate > 0 ? (double)(p->files_total - p->files_done) / rate : 0;
-        printf("\r[%.*s%*s] %llu/%llu files  %.0f files/s  ETA %.0fs ", fill,
+        char tail[32] = "scanning…";
+        if (!p->walking) snprintf(tail, sizeof tail, "ETA %.0fs", eta);
+        printf("\r[%.*s%*s] %llu/%llu%s files  %.0f files/s  %s ", fill,
                "==============================", INDEX_BAR_WIDTH - fill, "",
-               (unsigned long long)p->files_done, (unsigned long long)p->files_total, rate, eta);
-    } else if (!final) {
-        printf("index: %llu/%llu files, %llu entities, %.0f files/s\n",
                (unsigned long long)p->files_done, (unsigned long long)p->files_total,
-               (unsigned long long)p->entities, rate);
+               p->walking ? "+" : "", rate, tail);
+    } else if (!final) {
+        printf("index: %llu/%llu%s files, %llu entities, %.0f files/s\n",
+               (unsigned long long)p->files_done, (unsigned long long)p->files_total,
+               p->walking ? "+ (still scanning)" : "", (unsigned long long)p->entities, rate);
     }
     fflush(stdout);
 }

@@ -771,6 +771,7 @@ void cg_index_progress_get(cg_index_job *j, cg_index_progress *o)
     o->state = atomic_load(&j->state);
     pthread_mutex_lock(&j->mu);
     o->files_total = o->state == CG_JOB_QUEUED ? 0 : j->n_files;
+    o->walking = o->state == CG_JOB_RUNNING && !j->walked;
     pthread_mutex_unlock(&j->mu);
     o->files_done = atomic_load(&j->done);
     o->files_indexed = atomic_load(&j->indexed);

@@ -84,8 +84,10 @@ class IndexCli(unittest.TestCase):
         events = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
         self.assertTrue(events, "no NDJSON events")
         self.assertEqual(events[-1]["event"], "done")
+        self.assertIs(events[-1]["walking"], False)  # the walk ended before the job did
         for e in events[:-1]:
             self.assertEqual(e["event"], "progress")
+            self.assertIsInstance(e["walking"], bool)
         return events[-1]
 
     def project(self):
