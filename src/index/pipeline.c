@@ -13,18 +13,22 @@
  *            (writeq.h: whichever worker finds no writer writes every queued batch, so
  *            workers never wait on each other's writes). A worker cycles through
  *            INDEX_SLOTS file slots: a file's text and extraction stay intact until its
- *            batch is written; when the worker comes back to the slot it commits the file's
- *            lexical hook state (one hook slot per file slot) and counts it. A file that fails is
- * counted and reported in the job's errors; it never stops the job. A worker settles both slots
- * before it stops, so when the last one stops every batch of the phase is written. finish:  run by
- * the last worker out: sort `files`, delete files that vanished (or are now ignored or refused),
- * list the files to (re)resolve, and ask RocksDB to start flushing every large memtable in the
- * background: the index phase wrote most of the job's data, and its flush then overlaps the resolve
- * phase instead of following the job (on a 141 MB tree it was 1.7 s with the cores idle); resolve:
- * one resolver per pool thread takes files from a second cursor; the last one out publishes the
- * generation and stores the final job record. release: the last pool task to complete wakes waiters
- * and calls `done`. Counters are atomics; the job record (with its error messages), `files` and
- * `n_files` while the walk runs, and `walked` are under `mu`.
+ *            batch is written; when the worker comes back to the slot it commits the
+ *            file's lexical hook state (one hook slot per file slot) and counts it. A file
+ *            that fails is counted and reported in the job's errors; it never stops the
+ *            job. A worker settles all its slots before it stops, so when the last one
+ *            stops every batch of the phase is written.
+ *   finish:  run by the last worker out: sort `files`, delete files that vanished (or are
+ *            now ignored or refused), list the files to (re)resolve, and ask RocksDB to
+ *            start flushing every large memtable in the background: the file phase wrote
+ *            most of the job's data, and its flush then overlaps the resolve phase instead
+ *            of following the job (on a 141 MB tree that was 1.7 s with the cores idle);
+ *   resolve: one resolver per pool thread takes files from a second cursor and queues
+ *            each file's batch on the same writer queue (INDEX_SLOTS in flight); the last
+ *            one out publishes the generation and stores the final job record.
+ *   release: the last pool task to complete wakes waiters and calls `done`.
+ * Counters are atomics; the job record (with its error messages), `files` and `n_files`
+ * while the walk runs, and `walked` are under `mu`.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -55,7 +59,7 @@
  * Measured, 2 threads on 141 MB: 2 slots waited 1.8 s in all, 3 slots 1.0 s, 4 slots 0.6 s. */
 #define INDEX_SLOTS 4
 _Static_assert(INDEX_SLOTS <= CG_SEARCH_HOOK_SLOTS, "a hook slot per file slot");
-_Static_assert(INDEX_SLOTS *INDEX_WORKERS_MAX <= CG_WRITEQ_MAX, "in-flight batches fit");
+_Static_assert(CG_WRITEQ_MAX >= INDEX_SLOTS * INDEX_WORKERS_MAX, "in-flight batches fit");
 
 typedef struct cg_index_job cg_index_job;
 

@@ -1,5 +1,5 @@
 /*
- * writeq.c — the file phase's shared batch writer (see writeq.h).
+ * writeq.c — an index job's shared batch writer (see writeq.h).
  *
  * DESIGN
  * - Invariant: whenever the queue is not empty, some thread is writing (`writing` set), and

@@ -32,6 +32,8 @@
  *   defaults are unchanged; compression_type = "none" still means no compression anywhere.
  * - A flush (cg_store_flush) first asks every family to flush without waiting, then waits
  *   for each, so the flushes run on the background threads side by side.
+ *   cg_store_flush_start only asks (families holding at least a given size) and returns:
+ *   the index pipeline uses it to overlap the flush of its file phase with later work.
  * - Memtable insert hints: the families whose keys are "project, name or term, id"
  *   (names, unresolved, lex_postings) open with RocksDB's
  *   memtable_insert_with_hint_prefix_extractor = CappedPrefix(STORE_HINT_PREFIX_BYTES). The
