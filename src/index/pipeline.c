@@ -92,7 +92,7 @@ struct cg_index_job {
     size_t n_files, cap_files;
     int walked;          /* the walk ended: n_files is final (under mu) */
     pthread_cond_t more; /* a file was added or the walk ended */
-    cg_writeq wq;        /* the file phase's batches (writeq.h) */
+    cg_writeq wq;        /* the file and resolve phases' batches (writeq.h) */
     _Atomic int walk_failed;
     _Atomic size_t next;
     _Atomic int workers_live;
