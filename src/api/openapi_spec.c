@@ -167,7 +167,9 @@ const cg_openapi_schema cg_openapi_schemas[] = {
             "'files_skipped':{'type':'integer'},'files_failed':{'type':'integer'},"
             "'files_deleted':{'type':'integer'},'entities':{'type':'integer'},"
             "'generation':{'type':'integer'},'error_count':{'type':'integer'},'elapsed_s':{'type':"
-            "'number'},'errors':{'type':'array','items':{'type':'object'}},"
+            "'number'},'walking':{'type':'boolean','description':'live jobs: the walk is still "
+            "finding files, so files_total may grow'},'errors':{'type':'array','items':{'type':"
+            "'object'}},"
             "'created_at':" S_TIME ",'started_at':" S_TIME ",'finished_at':" S_TIME "}}"},
     {"Project", "{'type':'object','required':['id','name','root','state'],'properties':{"
                 "'id':{'type':'integer'},'name':{'type':'string'},'root':{'type':'string'},"

@@ -234,7 +234,8 @@ static void job_counts_write(cg_buf *b, const job_info *ji)
         put_u64(b, "entities", p->entities);
         put_u64(b, "bytes", p->bytes);
         put_u64(b, "generation", p->state >= CG_JOB_DONE ? p->generation : r->generation);
-        cg_buf_printf(b, ",\"elapsed_s\":%.3f", p->elapsed_s);
+        cg_buf_printf(b, ",\"elapsed_s\":%.3f,\"walking\":%s", p->elapsed_s,
+                      p->walking ? "true" : "false");
         return;
     }
     uint64_t not_indexed = r->files_unchanged + r->files_skipped + r->files_failed;

@@ -146,6 +146,10 @@ class GraphClient:
             st, j = self.get("/api/v1/jobs/%d" % job_id)
             if st != 200:
                 raise AssertionError("GET job %d: %d %r" % (job_id, st, j))
+            if "walking" in j and (not isinstance(j["walking"], bool) or (
+                    j["walking"] and j["state"] not in ("queued", "running"))):
+                # a live job: a bool, never true once the job has ended
+                raise AssertionError("job %d: bad walking field: %r" % (job_id, j))
             if j["state"] not in ("queued", "running"):
                 return j
             if time.monotonic() > deadline:
