@@ -189,6 +189,7 @@ static int job_write(cg_mcp_call *c, uint64_t id, const char *key)
     cg_mcp_str_field(b, "kind", have_rec ? rec.kind : NULL);
     cg_mcp_str_field(b, "state", st ? st : "unknown");
     cg_mcp_u64_field(b, "files_total", have_live ? live.files_total : rec.files_total);
+    cg_mcp_bool_field(b, "walking", have_live && live.walking); /* files_total may still grow */
     cg_mcp_u64_field(b, "files_done", have_live ? live.files_done : rec.files_done);
     cg_mcp_u64_field(b, "files_failed", have_live ? live.files_failed : rec.files_failed);
     cg_mcp_u64_field(b, "error_count", have_rec ? rec.n_errors : 0);
@@ -270,7 +271,7 @@ static int status_run(cg_mcp_call *c)
 
 #define OUT_JOB                                                                                    \
     "{\"type\":[\"object\",\"null\"],\"properties\":{\"id\":" T_INT ",\"state\":" T_STR            \
-    ",\"files_total\":" T_INT ",\"files_done\":" T_INT "}}"
+    ",\"files_total\":" T_INT ",\"walking\":" T_BOOL ",\"files_done\":" T_INT "}}"
 
 const cg_mcp_tool cg_mcp_tool_status = {
     "index_status",

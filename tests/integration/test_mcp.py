@@ -152,8 +152,9 @@ class McpChecks:
         return res["content"][0]["text"]
 
     def check_graph(self, rep):
-        self.assertEqual(rep["calls"]["index_status_job"]["structuredContent"]["job"]["state"],
-                         "done")
+        job = rep["calls"]["index_status_job"]["structuredContent"]["job"]
+        self.assertEqual(job["state"], "done")
+        self.assertIs(job["walking"], False)  # the walk ends before the job does
         projects = self.ok(rep, "list_projects")["items"]
         self.assertEqual([p["name"] for p in projects], ["sample"])
         st = self.ok(rep, "index_status")
