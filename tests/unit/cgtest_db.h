@@ -7,7 +7,7 @@
  *   cgt_db d;  cgt_db_new(&d, root, "lex", "db");   -> /tmp/cg-lex-XXXXXX/db
  *   ... d.s, d.g ...  cgt_db_close(&d);  cgt_db_open(&d, d.path) reopens it
  *   cgt_rmtree(root);
- *   cgt_fx f;  cgt_fx_init(&f);  ... f.ents[f.x.n_entities++] = ..., cgt_fx_str(&f, "name") ...
+ *   cgt_fx f;  cgt_fx_init(&f);  cgt_fx_ent(&f, CG_KIND_FUNCTION, "f", "f", "f()", "", -1, span)
  *   (a hand-built extraction to hand to cg_graph_file_put; its strings are the caller's to
  *   release)
  */
@@ -115,6 +115,22 @@ static inline uint32_t cgt_fx_str(cgt_fx *f, const char *s)
     uint32_t off = (uint32_t)f->x.strings.len;
     cg_buf_append(&f->x.strings, s, strlen(s) + 1);
     return off;
+}
+
+/* A definition appended to f (strings copied into its table); its index. */
+static inline int cgt_fx_ent(cgt_fx *f, cg_entity_kind k, const char *name, const char *qname,
+                             const char *sig, const char *doc, int parent, cg_span span)
+{
+    int i = f->x.n_entities++;
+    cg_xentity *e = &f->ents[i];
+    e->kind = k;
+    e->name = cgt_fx_str(f, name);
+    e->qualified_name = cgt_fx_str(f, qname);
+    e->signature = cgt_fx_str(f, sig);
+    e->doc = cgt_fx_str(f, doc);
+    e->parent = parent;
+    e->span = span;
+    return i;
 }
 
 #endif

@@ -60,18 +60,10 @@ typedef cgt_fx fx;
 static int fx_ent(fx *f, cg_entity_kind k, const char *name, const char *qname, int parent,
                   uint32_t line, uint32_t end)
 {
-    int i = f->x.n_entities++;
-    cg_xentity *e = &f->ents[i];
     char sig[128];
     snprintf(sig, sizeof(sig), "def %s()", name);
-    e->kind = k;
-    e->name = cgt_fx_str(f, name);
-    e->qualified_name = cgt_fx_str(f, qname);
-    e->signature = cgt_fx_str(f, sig);
-    e->doc = cgt_fx_str(f, "doc");
-    e->parent = parent;
-    e->span = (cg_span){line, 4, end, 0, line * 100, end * 100 + 50};
-    return i;
+    return cgt_fx_ent(f, k, name, qname, sig, "doc", parent,
+                      (cg_span){line, 4, end, 0, line * 100, end * 100 + 50});
 }
 
 static void fx_ref(fx *f, cg_ref_kind k, const char *name, int from, uint32_t line)

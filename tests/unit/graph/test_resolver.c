@@ -51,17 +51,9 @@ typedef cgt_fx fx;
 
 static int fx_ent(fx *f, cg_entity_kind k, const char *name, const char *qname, int parent)
 {
-    int i = f->x.n_entities++;
-    uint32_t line = (uint32_t)i * 3 + 1;
-    cg_xentity *e = &f->ents[i];
-    e->kind = k;
-    e->name = cgt_fx_str(f, name);
-    e->qualified_name = cgt_fx_str(f, qname);
-    e->signature = cgt_fx_str(f, name);
-    e->doc = cgt_fx_str(f, "");
-    e->parent = parent;
-    e->span = (cg_span){line, 0, line + 2, 0, line * 100, line * 100 + 250};
-    return i;
+    uint32_t line = (uint32_t)f->x.n_entities * 3 + 1;
+    return cgt_fx_ent(f, k, name, qname, name, "", parent,
+                      (cg_span){line, 0, line + 2, 0, line * 100, line * 100 + 250});
 }
 
 static void fx_ref(fx *f, cg_ref_kind k, const char *name, int from)

@@ -68,12 +68,7 @@ static void submit_one(worker *w, ring_ent *r, int slot, int i)
     cgt_fx_init(r->fx);
     snprintf(name, sizeof(name), "f%d_%d", w->id, i);
     snprintf(r->path, sizeof(r->path), "t%d/m%d.py", w->id, i);
-    cg_xentity *e = &r->fx->ents[r->fx->x.n_entities++];
-    e->kind = CG_KIND_FUNCTION;
-    e->name = e->qualified_name = e->signature = cgt_fx_str(r->fx, name);
-    e->doc = cgt_fx_str(r->fx, "");
-    e->parent = -1;
-    e->span = (cg_span){1, 0, 2, 0, 0, 20};
+    cgt_fx_ent(r->fx, CG_KIND_FUNCTION, name, name, name, "", -1, (cg_span){1, 0, 2, 0, 0, 20});
     cg_graph_file_meta m = {
         .language = "python", .hash = cg_graph_hash(r->path, strlen(r->path)), .size = 20};
     cg_graph_put *put = NULL;
